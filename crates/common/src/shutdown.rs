@@ -1,0 +1,283 @@
+//! Graceful shutdown with blocking sockets.
+//!
+//! A signal handler may only set a flag; the interesting part is making every
+//! blocked thread *notice* it:
+//!
+//! - a thread blocked in `accept()` is not woken when the listener is closed
+//!   (not on Linux), so [`Shutdown::wake_accept`] connects to the listener
+//!   once: `accept()` returns, the loop sees the flag and stops;
+//! - a thread blocked in `read()` on a client is woken by
+//!   `shutdown(Shutdown::Both)` on that socket, which [`Shutdown::track`]
+//!   arranges: the read returns 0 (EOF) and the handler finishes.
+//!
+//! Tests call [`Shutdown::trigger`] directly; binaries also call
+//! [`Shutdown::on_signals`] so SIGINT (Ctrl-C) and SIGTERM trigger it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// Something to do when shutdown begins: wake an `accept()`, close a client.
+type Hook = Box<dyn FnOnce() + Send>;
+
+/// A cloneable "please stop" flag plus the actions that wake blocked threads.
+#[derive(Clone, Default)]
+pub struct Shutdown {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Set once, never cleared.
+    triggered: AtomicBool,
+    /// Registered wake-ups, in registration order, keyed by an id so a
+    /// finished client can remove its own.
+    hooks: Mutex<Hooks>,
+}
+
+#[derive(Default)]
+struct Hooks {
+    next_id: u64,
+    pending: BTreeMap<u64, Hook>,
+}
+
+impl fmt::Debug for Shutdown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shutdown")
+            .field("triggered", &self.is_triggered())
+            .finish()
+    }
+}
+
+impl Shutdown {
+    /// A flag that is not yet triggered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes SIGINT and SIGTERM trigger this flag. Call it once per process.
+    pub fn on_signals(&self) -> anyhow::Result<()> {
+        let this = self.clone();
+        ctrlc::set_handler(move || this.trigger()).context("install SIGINT/SIGTERM handler")
+    }
+
+    /// True once shutdown has begun.
+    pub fn is_triggered(&self) -> bool {
+        self.inner.triggered.load(Ordering::SeqCst)
+    }
+
+    /// Begins shutdown: sets the flag, then runs every registered wake-up.
+    /// Calling it again does nothing.
+    pub fn trigger(&self) {
+        if self.inner.triggered.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let hooks = std::mem::take(&mut self.hooks().pending);
+        for hook in hooks.into_values() {
+            hook();
+        }
+    }
+
+    /// Sleeps for `duration`, or less if shutdown begins meanwhile.
+    /// Returns true when shutdown has begun.
+    pub fn sleep(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        while !self.is_triggered() {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            thread::sleep((deadline - now).min(Duration::from_millis(20)));
+        }
+        true
+    }
+
+    /// Registers `hook` to run when shutdown begins (at once if it already
+    /// has). Dropping the returned guard unregisters it.
+    pub fn on_trigger(&self, hook: impl FnOnce() + Send + 'static) -> HookGuard {
+        let mut hooks = self.hooks();
+        if self.is_triggered() {
+            drop(hooks);
+            hook();
+            return HookGuard {
+                inner: Weak::new(),
+                id: 0,
+            };
+        }
+        let id = hooks.next_id;
+        hooks.next_id += 1;
+        hooks.pending.insert(id, Box::new(hook));
+        HookGuard {
+            inner: Arc::downgrade(&self.inner),
+            id,
+        }
+    }
+
+    // ANCHOR: wake_accept
+    /// Arranges for a thread blocked in `accept()` on `listener_addr` to wake
+    /// up at shutdown, by connecting to it once.
+    pub fn wake_accept(&self, listener_addr: SocketAddr) -> HookGuard {
+        let target = connectable(listener_addr);
+        self.on_trigger(move || {
+            // The connect can fail with EMFILE while the process is out of
+            // descriptors; clients being closed free some, so retry briefly.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_err()
+                && Instant::now() < deadline
+            {
+                thread::sleep(Duration::from_millis(50));
+            }
+        })
+    }
+    // ANCHOR_END: wake_accept
+
+    // ANCHOR: track
+    /// Arranges for `stream` to be shut down (both directions) when shutdown
+    /// begins, which wakes a thread blocked reading it. Keep the guard for as
+    /// long as the connection is served.
+    pub fn track(&self, stream: &TcpStream) -> io::Result<HookGuard> {
+        let handle = stream.try_clone()?;
+        Ok(self.on_trigger(move || {
+            let _ = handle.shutdown(std::net::Shutdown::Both);
+        }))
+    }
+    // ANCHOR_END: track
+
+    fn hooks(&self) -> MutexGuard<'_, Hooks> {
+        // A hook never panics while the lock is held, but if one ever did the
+        // map is still consistent, so recover it instead of propagating.
+        self.inner
+            .hooks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Unregisters a shutdown hook when dropped.
+#[must_use = "dropping the guard unregisters the hook at once"]
+pub struct HookGuard {
+    inner: Weak<Inner>,
+    id: u64,
+}
+
+impl fmt::Debug for HookGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookGuard").field("id", &self.id).finish()
+    }
+}
+
+impl Drop for HookGuard {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            let mut hooks = inner.hooks.lock().unwrap_or_else(|p| p.into_inner());
+            hooks.pending.remove(&self.id);
+        }
+    }
+}
+
+/// The address to connect to in order to reach a listener: a listener bound
+/// to "any address" (`0.0.0.0` or `::`) is reached through loopback.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+
+    #[test]
+    fn trigger_wakes_a_blocked_accept() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let shutdown = Shutdown::new();
+        let _wake = shutdown.wake_accept(listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let s = shutdown.clone();
+        thread::spawn(move || {
+            let _ = listener.accept();
+            tx.send(s.is_triggered()).unwrap();
+        });
+        thread::sleep(Duration::from_millis(50));
+        shutdown.trigger();
+        assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap());
+    }
+
+    #[test]
+    fn trigger_wakes_a_blocked_read() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut served, _) = listener.accept().unwrap();
+        let shutdown = Shutdown::new();
+        let guard = shutdown.track(&served).unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 16];
+            tx.send(served.read(&mut buf).map_err(|e| e.kind()))
+                .unwrap();
+            drop(guard);
+        });
+        thread::sleep(Duration::from_millis(50));
+        shutdown.trigger();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Ok(0));
+    }
+
+    #[test]
+    fn dropped_guard_unregisters_and_late_hooks_run_at_once() {
+        let shutdown = Shutdown::new();
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        drop(shutdown.on_trigger(move || tx2.send("dropped").unwrap()));
+        let _kept = shutdown.on_trigger({
+            let tx = tx.clone();
+            move || tx.send("kept").unwrap()
+        });
+        shutdown.trigger();
+        shutdown.trigger();
+        let _late = shutdown.on_trigger(move || tx.send("late").unwrap());
+        let got: Vec<_> = rx.try_iter().collect();
+        assert_eq!(got, ["kept", "late"]);
+    }
+
+    #[test]
+    fn sleep_returns_early_on_trigger() {
+        let shutdown = Shutdown::new();
+        let s = shutdown.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            s.trigger();
+        });
+        let start = Instant::now();
+        assert!(shutdown.sleep(Duration::from_secs(30)));
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn unspecified_addresses_are_reached_through_loopback() {
+        assert_eq!(
+            connectable("0.0.0.0:80".parse().unwrap()).to_string(),
+            "127.0.0.1:80"
+        );
+        assert_eq!(
+            connectable("[::]:80".parse().unwrap()).to_string(),
+            "[::1]:80"
+        );
+        assert_eq!(
+            connectable("10.1.2.3:80".parse().unwrap()).to_string(),
+            "10.1.2.3:80"
+        );
+    }
+}
