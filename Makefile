@@ -1,0 +1,65 @@
+# socket-lessons: every command a learner, teacher or CI needs.
+#
+#   make test-all            everything CI checks (fmt, clippy, tests, docs, book, exercises)
+#   make book / serve-book   build / serve the mdBook
+#   make exercise EX=03-1    check your answer to exercise 1 of lesson 03
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+MDBOOK_VERSION := 0.5.4
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
+        check-exercises exercise exercise-table tools
+
+test-all: fmt-check clippy test doc check-includes book check-exercises
+	@echo "test-all: everything passed"
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+test: tools
+	$(CARGO) test --workspace --locked
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace --locked
+
+# mdBook prints but does not fail on a broken include, and renders a missing
+# anchor as an empty block; this check fails on both.
+check-includes:
+	$(CARGO) run -q --locked -p xtask -- check-includes
+
+book: tools check-includes
+	mdbook build book
+
+serve-book: tools
+	mdbook serve book
+
+# Every solution passes its tests, every untouched starter fails them, and
+# the teacher's guide's exercise table is current.
+check-exercises:
+	$(CARGO) run -q --locked -p xtask -- check-exercises
+	$(CARGO) run -q --locked -p xtask -- check-exercise-table
+
+# make exercise EX=03-1: run exercise 1 of lesson 03 against your starter.
+exercise:
+	@test -n "$(EX)" || { echo "usage: make exercise EX=03-1 (see the teacher's guide for the list)"; exit 2; }
+	$(CARGO) run -q -p xtask -- exercise $(EX)
+
+# Regenerate the teacher's guide's table after adding an exercise.
+exercise-table:
+	$(CARGO) run -q -p xtask -- exercise-table
+
+# What the checks need besides Rust: mdBook, and the services database that
+# lesson 10 reads (Debian's netbase package).
+tools:
+	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" \
+	  || $(CARGO) install --locked mdbook --version $(MDBOOK_VERSION)
+	@test -f /etc/services -a -f /etc/protocols \
+	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \
+	  || { echo "error: /etc/services missing: install the netbase package"; exit 1; }
