@@ -80,20 +80,23 @@ pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
 // ANCHOR: read_reply
 /// Reads until the server closes the connection, keeping at most
 /// [`MAX_REPLY`] bytes. One `read` is not one message: the reply may arrive
-/// in several pieces, so we loop until EOF.
+/// in several pieces, so we loop until EOF (`read_to_end` does the looping).
+///
+/// Errors say how much had arrived, because "reset after 12 bytes" and
+/// "reset before anything came" point at different bugs on the server side.
 pub fn read_reply(stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>> {
     let mut reply = Vec::new();
+    // `take` stops reading one byte past the cap: enough to know the server
+    // sent too much, without letting it fill our memory.
     match stream.take(MAX_REPLY + 1).read_to_end(&mut reply) {
         Ok(_) if reply.len() as u64 > MAX_REPLY => bail!("reply longer than {MAX_REPLY} bytes"),
         Ok(_) => Ok(reply),
-        Err(e) if common::line_reader::is_timeout(&e) => {
-            bail!(
-                "no reply within {} ({} bytes received)",
-                secs(timeout),
-                reply.len()
-            )
-        }
-        Err(e) => Err(e.into()),
+        Err(e) if common::line_reader::is_timeout(&e) => bail!(
+            "no reply within {} ({} bytes received)",
+            secs(timeout),
+            reply.len()
+        ),
+        Err(e) => Err(e).with_context(|| format!("after {} bytes", reply.len())),
     }
 }
 // ANCHOR_END: read_reply
