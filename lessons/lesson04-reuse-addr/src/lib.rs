@@ -205,7 +205,7 @@ pub fn demo() -> Result<Demo> {
 /// and closes the *server's* end first, so that end goes through
 /// FIN_WAIT_1, FIN_WAIT_2 and stays in TIME_WAIT. Returns the server address
 /// and the client address of that connection.
-fn leave_time_wait(server_reuse: bool) -> Result<(SocketAddr, SocketAddr)> {
+pub fn leave_time_wait(server_reuse: bool) -> Result<(SocketAddr, SocketAddr)> {
     let (listener, _) =
         listen_with_reuse(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), server_reuse)?;
     let addr = listener.local_addr().context("local address")?;
