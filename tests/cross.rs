@@ -3,3 +3,8 @@
 //! directory, which `cargo test --workspace` fills before any test runs.
 
 mod util;
+
+/// Lesson 01's client against lesson 02's server.
+mod lesson01_02;
+/// Lesson 03's client and server, stdin a pipe.
+mod lesson03_pipe;
