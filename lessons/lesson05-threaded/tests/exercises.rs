@@ -1,0 +1,24 @@
+//! Exercises for lesson 05. `make exercise EX=05-1` checks your starter.
+
+#[path = "../exercises/1-client-limit/tests.rs"]
+mod ex1;
+#[cfg_attr(feature = "starters", path = "../exercises/1-client-limit/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/1-client-limit/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex1_code;
+
+#[path = "../exercises/2-join-every-thread/tests.rs"]
+mod ex2;
+#[cfg_attr(
+    feature = "starters",
+    path = "../exercises/2-join-every-thread/starter.rs"
+)]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/2-join-every-thread/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex2_code;
