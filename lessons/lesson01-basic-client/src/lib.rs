@@ -66,9 +66,14 @@ pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
         .with_context(|| format!("send to {peer}"))?;
     // Half-close: "I have nothing more to send". The server sees EOF after
     // our message, so it knows where the message ends.
-    stream
-        .shutdown(Shutdown::Write)
-        .with_context(|| format!("shut down sending to {peer}"))?;
+    match stream.shutdown(Shutdown::Write) {
+        // ENOTCONN: the server has already reset the connection (lesson 02
+        // does that to a message longer than it reads). Its reply may still
+        // be waiting for us, and the read below says what went wrong with
+        // more detail, so carry on.
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
+        other => other.with_context(|| format!("shut down sending to {peer}"))?,
+    }
 
     let reply =
         read_reply(&mut stream, args.timeout).with_context(|| format!("read reply from {peer}"))?;

@@ -356,3 +356,34 @@ fn server_sees_a_clean_close_after_a_slow_reply() {
             .ends_with("received: slow\n")
     );
 }
+
+/// A server that reads only part of a long message, replies and closes
+/// (lesson 02 does this): the unread bytes make its close a reset, which
+/// may arrive before our half-close. Either way the client reports the
+/// reset as a failed read of the reply, not a confusing shutdown error.
+#[test]
+fn binary_reports_a_reset_from_a_server_that_read_only_part() {
+    let (addr, _server) = one_shot(|mut s| {
+        thread::sleep(Duration::from_millis(200)); // the whole message arrives
+        let mut part = [0u8; 1024];
+        let n = s.read(&mut part).unwrap();
+        s.write_all(b"Hello client").unwrap();
+        n
+    });
+    let port = addr.port().to_string();
+    let message = "x".repeat(5000);
+    let run = testkit::run(
+        BIN,
+        &["--port", &port, "--message", &message],
+        b"",
+        PATIENCE,
+    );
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: read reply from {addr}: after ")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("reset"), "{}", run.stderr);
+}
