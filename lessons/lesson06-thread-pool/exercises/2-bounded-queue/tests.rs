@@ -1,0 +1,80 @@
+//! Tests for exercise 06-2 (`BoundedPool::try_execute`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::ex2_code::*;
+
+/// A job that reports it started, then waits for `release` (at most 5 s).
+fn blocking_job(
+    started: mpsc::Sender<()>,
+    release: mpsc::Receiver<()>,
+    done: Arc<AtomicUsize>,
+) -> Job {
+    Box::new(move || {
+        started.send(()).unwrap();
+        let _ = release.recv_timeout(Duration::from_secs(5));
+        done.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+fn counting_job(done: Arc<AtomicUsize>) -> Job {
+    Box::new(move || {
+        done.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+#[test]
+fn a_full_queue_hands_the_job_back_at_once() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let pool = BoundedPool::new(1, 1);
+    let (started_tx, started) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    assert!(
+        pool.try_execute(blocking_job(started_tx, release_rx, done.clone()))
+            .is_ok()
+    );
+    // The only worker is busy from here on.
+    started
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the first job never started");
+    assert!(
+        pool.try_execute(counting_job(done.clone())).is_ok(),
+        "the queue has room for one"
+    );
+    let refused = pool.try_execute(counting_job(done.clone()));
+    let job = refused.expect_err("a job accepted past workers + queue");
+    // The caller still owns the refused job and may run or drop it.
+    job();
+    assert_eq!(done.load(Ordering::SeqCst), 1);
+    release.send(()).unwrap();
+    drop(pool);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        3,
+        "drop did not wait for the queued job"
+    );
+}
+
+#[test]
+fn drop_runs_every_queued_job_first() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let pool = BoundedPool::new(2, 16);
+    for _ in 0..10 {
+        let mut job = counting_job(done.clone());
+        // A full queue is not an error here: try again until there is room.
+        for _ in 0..1000 {
+            match pool.try_execute(job) {
+                Ok(()) => break,
+                Err(back) => {
+                    job = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+    drop(pool);
+    assert_eq!(done.load(Ordering::SeqCst), 10);
+}
