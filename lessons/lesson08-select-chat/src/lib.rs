@@ -1,0 +1,138 @@
+//! Lesson 08: the chat room on one thread.
+//!
+//! Many clients, one thread, no blocking: the server waits for *readiness*
+//! on all its sockets at once (epoll, through the `mio` crate), and only
+//! ever does work that cannot block. Every client has a bounded line buffer
+//! for what it sends and a bounded write buffer for what it is owed, so a
+//! slow, silent or hostile client costs a little memory and never holds up
+//! the room.
+//!
+//! # Layout
+//!
+//! - [`Args`]: `server` and `client` subcommands.
+//! - [`protocol`]: what a line means (`NAME:`, `/msg`, `/who`, `/quit`) and
+//!   which names are allowed; no sockets.
+//! - [`outbuf`]: a client's write buffer with its 1 MiB cap.
+//! - [`server`]: the readiness loop: accept, read, handle, queue, flush.
+//! - [`console`]: the server's stdin on a thread of its own.
+//! - [`limits`]: raising the descriptor limit; keeping descriptors 0–2 open.
+//! - [`client`]: the terminal client (stdin and the socket at once).
+//!
+//! # The protocol
+//!
+//! | from | line | effect |
+//! |---|---|---|
+//! | client, first | `NAME:<name>` | joins (`Welcome <name>`; others get `<name> joined`); `NAME:` alone uses the peer address |
+//! | client | `<text>` | everyone else gets `<name>: <text>` |
+//! | client | `/msg <to> <text>` | `<to>` gets `[private] <name>: <text>`, or the sender `error: no user named <to>` |
+//! | client | `/who` | `online: ann, bob` (sorted, `, ` between names) |
+//! | client | `/quit` | leaves; others get `<name> left` |
+//! | console | `<text>` / `QUIT` | everyone gets `Server: <text>` / `server shutting down` |
+
+use std::io;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use common::{Shutdown, errln, outln};
+
+pub mod client;
+pub mod console;
+pub mod limits;
+pub mod outbuf;
+pub mod protocol;
+pub mod server;
+
+pub use server::{Config, Summary, serve};
+
+/// A chat server on one thread, and its client.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the chat room. Lines typed on stdin go to everyone; QUIT stops it.
+    Server(ServerArgs),
+    /// Join a chat room: type lines to talk, QUIT or /quit to leave.
+    Client(ClientArgs),
+}
+
+/// Flags of `server`.
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    #[command(flatten)]
+    pub host: common::args::HostArg,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+    /// Seconds a client may send nothing before it is disconnected.
+    #[arg(long, default_value = "300", value_parser = common::args::parse_secs)]
+    pub idle_timeout: Duration,
+    /// Do not log joins, leaves and messages (the ready line, errors and the
+    /// summary are still printed).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags of `client`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// Server host name or address.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Server port.
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+    /// The name to join with (1–32 characters, no spaces); without it the
+    /// server names you after your address.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seconds to wait for the connection.
+    #[arg(long, default_value = "5", value_parser = common::args::parse_secs)]
+    pub timeout: Duration,
+}
+
+// ANCHOR: run
+/// Runs the chosen subcommand.
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Server(a) => {
+            // Before any socket exists, so none can become "stdin".
+            limits::guard_stdio();
+            let fd_limit = match limits::raise_fd_limit() {
+                Ok(n) => n.to_string(),
+                Err(e) => {
+                    errln!("warning: could not raise the descriptor limit: {e}");
+                    "unknown".to_string()
+                }
+            };
+            let listener = common::addr::bind_tcp(&a.host.host, a.port)?;
+            let addr = listener.local_addr().context("local address")?;
+            common::ready::announce(format_args!("{addr} (descriptor limit {fd_limit})"))
+                .context("write ready line")?;
+            let shutdown = Shutdown::new();
+            shutdown.on_signals()?;
+            let config = Config {
+                idle_timeout: a.idle_timeout,
+                quiet: a.quiet,
+                ..Config::default()
+            };
+            let s = serve(listener, &shutdown, &config, Some(Box::new(io::stdin())))?;
+            outln!(
+                "shut down: served {} clients (at most {} at once), relayed {} messages, dropped {} slow readers",
+                s.clients,
+                s.peak,
+                s.messages,
+                s.slow_dropped
+            );
+            Ok(())
+        }
+        Command::Client(a) => client::run(&a),
+    }
+}
+// ANCHOR_END: run
