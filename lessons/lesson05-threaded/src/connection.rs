@@ -181,6 +181,9 @@ impl Service {
         }
         outln!("client {peer} connected");
         match self.converse(stream, *peer) {
+            Ok(lines) if self.shutdown.is_triggered() => {
+                outln!("client {peer} closed at shutdown after {lines} lines");
+            }
             Ok(lines) => outln!("client {peer} disconnected after {lines} lines"),
             Err(Ended::Read(e)) if e.is_timeout() => {
                 let idle = secs(self.config.idle_timeout);
