@@ -178,14 +178,9 @@ impl fmt::Display for HttpError {
     }
 }
 
-impl std::error::Error for HttpError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HttpError::Read(e) | HttpError::Write(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// The I/O error inside `Read` and `Write` is part of the message above and
+/// not also returned as a `source()`, or anyhow's `{:#}` would print it twice.
+impl std::error::Error for HttpError {}
 
 /// How a bounded line read ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -645,3 +645,47 @@ fn memory_stays_small_for_huge_bodies() {
         assert!(peak < 8 * 1024, "{path}: peak {peak} KiB");
     }
 }
+
+/// A reader that goes away (`| head -c 10`) ends the fetch with one clear
+/// error and exit 1, not a panic or a hang.
+#[test]
+fn closed_stdout_is_a_clean_error() {
+    let origin = Origin::start();
+    let mut child = Command::new(BIN)
+        .arg(origin.url("/big/100000000"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(first[..], pattern(10)[..]);
+    drop(out);
+    let deadline = Instant::now() + testkit::PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after stdout closed"
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: GET {}: write output: Broken pipe (os error 32)",
+            origin.url("/big/100000000")
+        )
+    );
+}
