@@ -689,3 +689,42 @@ fn closed_stdout_is_a_clean_error() {
         )
     );
 }
+
+/// `--timeout` bounds the connect too: a listener with a backlog of 0 that
+/// never accepts takes one connection, and the kernel drops the SYNs of the
+/// next ones, so their `connect()` hangs until our timeout.
+#[test]
+fn connect_times_out() {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    // Fill the accept queue until a connect no longer completes.
+    let mut fillers = Vec::new();
+    let full =
+        (0..16).any(
+            |_| match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(s) => {
+                    fillers.push(s);
+                    false
+                }
+                Err(_) => true,
+            },
+        );
+    assert!(
+        full,
+        "the backlog never filled; cannot provoke a connect timeout"
+    );
+    let run = run_bin(&["--timeout", "0.5", &format!("http://{addr}/")]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{addr}: timed out after 0.5s")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(8), "{:?}", run.elapsed);
+}
