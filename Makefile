@@ -11,7 +11,7 @@ MDBOOK_VERSION := 0.5.4
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
-        check-exercises exercise exercise-table tools
+        check-exercises exercise exercise-table tools bench bench-smoke
 
 test-all: fmt-check clippy test doc check-includes book check-exercises
 	@echo "test-all: everything passed"
@@ -63,3 +63,23 @@ tools:
 	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \
 	  || { echo "error: /etc/services missing: install the netbase package"; exit 1; }
+
+# make bench: every server design measured side by side, on release builds
+# (a few minutes; run it on an otherwise idle machine). Writes
+# target/bench/results.json, target/bench/results.md and the book's charts
+# (book/src/benchmarks/*.svg). Servers it starts are killed when it ends.
+BENCH_PKGS := -p loadgen -p lesson03-echo -p lesson05-threaded -p lesson06-thread-pool \
+              -p lesson07-udp -p lesson08-select-chat -p lesson09-http-fetch
+BENCH_TARGET := $(or $(CARGO_TARGET_DIR),target)
+
+bench:
+	$(CARGO) build --release --locked $(BENCH_PKGS)
+	$(BENCH_TARGET)/release/loadgen suite --bin-dir $(BENCH_TARGET)/release \
+	  --out $(BENCH_TARGET)/bench --plots book/src/benchmarks
+
+# make bench-smoke: every workload for a moment on debug builds; fails when
+# one produces no results. Checks the harness, measures nothing.
+bench-smoke:
+	$(CARGO) build --locked $(BENCH_PKGS)
+	$(BENCH_TARGET)/debug/loadgen suite --smoke --bin-dir $(BENCH_TARGET)/debug \
+	  --out $(BENCH_TARGET)/bench-smoke

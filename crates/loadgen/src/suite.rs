@@ -1,0 +1,942 @@
+//! `loadgen suite`: everything `make bench` measures, in one go.
+//!
+//! For each case it starts a fresh server process (a lesson's release
+//! binary, or this crate's reference/HTTP server), reads its
+//! `listening on <addr>` line, runs one workload against it in this
+//! process, checks the server is still alive, and kills it. Servers are
+//! killed on every path out: normal end, error (`Drop`), and SIGINT/SIGTERM
+//! of the suite (a handler kills every registered child before exiting).
+//!
+//! Results go to `<out>/results.json` and `<out>/results.md`, charts to
+//! `<out>/*.svg` and, with `--plots`, to the book's directory as well.
+//! `--smoke` runs every workload briefly (debug builds are fine) and fails
+//! loudly if any produced no results: it keeps the harness from rotting
+//! without measuring anything.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use common::{errln, outln};
+use serde_json::{Map, Value, json};
+
+use crate::bulk::{self, BulkOpts};
+use crate::chat::{self, ChatMode, ChatOpts};
+use crate::connect::{self, ConnectOpts};
+use crate::echo::{self, EchoOpts};
+use crate::measure::{self, RssMethod};
+use crate::record::Record;
+use crate::udp::{self, UdpOpts};
+
+/// Flags of `suite`.
+#[derive(Debug, clap::Args)]
+pub struct SuiteArgs {
+    /// Directory with the lesson binaries (default: this binary's directory,
+    /// e.g. target/release).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Where results.json, results.md and the SVGs go.
+    #[arg(long, default_value = "target/bench")]
+    pub out: PathBuf,
+    /// Also write the SVG charts here (the book: book/src/benchmarks).
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
+    /// A second or so per workload, smaller sizes: checks the harness, not
+    /// the servers.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Only these workloads (comma separated: echo,connect,bulk,chat,udp,fetch).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Seconds of warm-up per run (default 1, smoke 0.2).
+    #[arg(long, value_parser = crate::parse_warmup)]
+    pub warmup: Option<Duration>,
+    /// Seconds measured per run (default 3, smoke 0.5).
+    #[arg(long, value_parser = common::args::parse_secs)]
+    pub duration: Option<Duration>,
+}
+
+/// What a suite run produced (also what `results.json` holds).
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// Machine, settings and methods.
+    pub machine: Map<String, Value>,
+    /// One record per run.
+    pub records: Vec<Record>,
+    /// Cases that failed or produced no results.
+    pub problems: Vec<String>,
+}
+
+impl Results {
+    /// The JSON document.
+    pub fn json(&self) -> Value {
+        json!({
+            "machine": Value::Object(self.machine.clone()),
+            "results": self.records.iter().map(Record::json).collect::<Vec<_>>(),
+            "problems": self.problems,
+        })
+    }
+}
+
+/// Reads a `results.json`.
+pub fn load_results(path: &Path) -> Result<Results> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let v: Value =
+        serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+    let machine = v["machine"].as_object().cloned().unwrap_or_default();
+    let records = v["results"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Record::from_json).collect())
+        .unwrap_or_default();
+    let problems = v["problems"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Results {
+        machine,
+        records,
+        problems,
+    })
+}
+
+// ---------------------------------------------------------------- servers
+
+/// Pids of running servers, killed by the signal handler.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Installs a SIGINT/SIGTERM handler that kills every server still running
+/// and exits 130. (A Ctrl-C in a terminal reaches the servers too, since
+/// they share the process group; a `kill` of the suite alone does not.)
+fn kill_children_on_signals() -> Result<()> {
+    ctrlc::set_handler(|| {
+        let pids: Vec<u32> = CHILDREN.lock().map(|p| p.clone()).unwrap_or_default();
+        for pid in pids {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        errln!("bench: interrupted; servers killed");
+        std::process::exit(130);
+    })
+    .context("install signal handler")
+}
+
+/// A server process started for one case.
+pub struct ServerProc {
+    name: String,
+    child: Child,
+    /// Held open so a server with a console (lesson 08) never sees EOF.
+    _stdin: Option<ChildStdin>,
+    /// Its address, from the ready line.
+    pub addr: SocketAddr,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProc {
+    /// Starts `program args...` and waits (at most 20 s) for its
+    /// `listening on <addr>` line.
+    pub fn start(name: &str, program: &Path, args: &[String]) -> Result<ServerProc> {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("start {}", program.display()))?;
+        if let Ok(mut p) = CHILDREN.lock() {
+            p.push(child.id());
+        }
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(err) = child.stderr.take() {
+            let keep = Arc::clone(&stderr);
+            thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    if let Ok(mut k) = keep.lock() {
+                        if k.len() >= 20 {
+                            k.remove(0);
+                        }
+                        k.push(line);
+                    }
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        if let Some(out) = child.stdout.take() {
+            // Forward the first line, then keep draining stdout so a chatty
+            // server never blocks on a full pipe.
+            thread::spawn(move || {
+                let mut lines = BufReader::new(out).lines();
+                if let Some(Ok(first)) = lines.next() {
+                    let _ = tx.send(first);
+                }
+                for _ in lines.map_while(Result::ok) {}
+            });
+        }
+        let stdin = child.stdin.take();
+        let mut proc = ServerProc {
+            name: name.to_string(),
+            child,
+            _stdin: stdin,
+            addr: "127.0.0.1:0".parse()?,
+            stderr,
+        };
+        let first = rx.recv_timeout(Duration::from_secs(20)).map_err(|_| {
+            anyhow!(
+                "{name}: no ready line within 20 s; stderr: {}",
+                proc.stderr()
+            )
+        })?;
+        let addr = first
+            .strip_prefix("listening on ")
+            .and_then(|r| r.split(' ').next())
+            .ok_or_else(|| anyhow!("{name}: first stdout line is not a ready line: {first:?}"))?;
+        proc.addr = addr
+            .parse()
+            .with_context(|| format!("{name}: ready address {addr:?}"))?;
+        Ok(proc)
+    }
+
+    /// The last lines the server wrote to stderr.
+    pub fn stderr(&self) -> String {
+        self.stderr
+            .lock()
+            .map(|s| s.join(" | "))
+            .unwrap_or_default()
+    }
+
+    /// An error if the server has exited (it crashed during the run).
+    pub fn ensure_running(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!(
+                "{} exited during the run ({status}); stderr: {}",
+                self.name,
+                self.stderr()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let id = self.child.id();
+        if let Ok(mut p) = CHILDREN.lock() {
+            p.retain(|&x| x != id);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- designs
+
+/// The greeting lessons 05 and 06 (and the reference) send.
+const HELLO: &str = "Hello client";
+
+/// A server to start: label, program, arguments, greeting.
+#[derive(Debug, Clone)]
+struct Design {
+    label: String,
+    program: PathBuf,
+    args: Vec<String>,
+    greeting: Option<String>,
+}
+
+impl Design {
+    fn new(label: &str, program: PathBuf, args: &[&str], greeting: Option<&str>) -> Design {
+        Design {
+            label: label.to_string(),
+            program,
+            args: args.iter().map(|s| s.to_string()).collect(),
+            greeting: greeting.map(String::from),
+        }
+    }
+
+    /// The command line as shown in the results.
+    fn command(&self) -> String {
+        let name = self
+            .program
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        std::iter::once(name)
+            .chain(self.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Where binaries are.
+struct Bins {
+    dir: PathBuf,
+    me: PathBuf,
+}
+
+impl Bins {
+    fn lesson(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+    fn lesson05(&self) -> Design {
+        Design::new(
+            "lesson05",
+            self.lesson("lesson05-threaded"),
+            &["--port", "0", "--quiet"],
+            Some(HELLO),
+        )
+    }
+    fn lesson06_default(&self) -> Design {
+        Design::new(
+            &format!("lesson06 default ({} workers)", cpus()),
+            self.lesson("lesson06-thread-pool"),
+            &["--port", "0", "--quiet"],
+            Some(HELLO),
+        )
+    }
+    fn lesson06_sized(&self, workers: usize) -> Design {
+        let mut d = Design::new(
+            "lesson06 workers=conns",
+            self.lesson("lesson06-thread-pool"),
+            &["--port", "0", "--quiet", "--workers"],
+            Some(HELLO),
+        );
+        d.args.push(workers.to_string());
+        d.args.extend(["--queue".to_string(), "64".to_string()]);
+        d
+    }
+    fn reference(&self, greeting: bool) -> Design {
+        let mut d = Design::new(
+            "reference",
+            self.me.clone(),
+            &["ref-server", "--port", "0"],
+            Some(HELLO),
+        );
+        if !greeting {
+            d.args.push("--no-greeting".into());
+            d.greeting = None;
+        }
+        d
+    }
+}
+
+fn cpus() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+// ---------------------------------------------------------------- the suite
+
+/// Sizes and times of one suite run.
+struct Plan {
+    warmup: Duration,
+    duration: Duration,
+    echo_conns: Vec<usize>,
+    connect_clients: Vec<usize>,
+    chat_clients: Vec<usize>,
+    chat_messages: usize,
+    chat_big: Option<usize>,
+    fetch_bytes: u64,
+    fetch_runs: usize,
+}
+
+impl Plan {
+    fn new(args: &SuiteArgs) -> Plan {
+        if args.smoke {
+            Plan {
+                warmup: args.warmup.unwrap_or(Duration::from_millis(200)),
+                duration: args.duration.unwrap_or(Duration::from_millis(500)),
+                echo_conns: vec![1, 10],
+                connect_clients: vec![4],
+                chat_clients: vec![10],
+                chat_messages: 20,
+                chat_big: None,
+                fetch_bytes: 8 << 20,
+                fetch_runs: 1,
+            }
+        } else {
+            Plan {
+                warmup: args.warmup.unwrap_or(Duration::from_secs(1)),
+                duration: args.duration.unwrap_or(Duration::from_secs(3)),
+                echo_conns: vec![1, 10, 100, 1000],
+                connect_clients: vec![1, 10, 50],
+                chat_clients: vec![10, 100, 1000],
+                chat_messages: 100,
+                chat_big: Some(10_000),
+                fetch_bytes: 1 << 30,
+                fetch_runs: 3,
+            }
+        }
+    }
+}
+
+/// One case of the suite: runs a workload against a fresh server.
+type Case<'a> = Box<dyn Fn() -> Result<Vec<Record>> + 'a>;
+
+/// Runs the suite and writes its files.
+pub fn run(args: &SuiteArgs) -> Result<()> {
+    kill_children_on_signals()?;
+    let me = std::env::current_exe().context("find own executable")?;
+    let dir = match &args.bin_dir {
+        Some(d) => d.clone(),
+        None => me
+            .parent()
+            .map(Path::to_path_buf)
+            .context("own executable has no directory")?,
+    };
+    let bins = Bins { dir, me };
+    let plan = Plan::new(args);
+    let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
+    std::fs::create_dir_all(&args.out).with_context(|| format!("create {}", args.out.display()))?;
+
+    let mut res = Results::default();
+    machine_info(&mut res.machine, args, &plan);
+    let started = Instant::now();
+
+    let mut cases: Vec<(String, Case<'_>)> = Vec::new();
+    if wanted("echo") {
+        for &n in &plan.echo_conns {
+            for d in [
+                bins.lesson05(),
+                bins.lesson06_sized(n),
+                bins.lesson06_default(),
+                bins.reference(true),
+            ] {
+                let plan = &plan;
+                cases.push((
+                    format!("echo {} conns={n}", d.label),
+                    Box::new(move || {
+                        with_server(&d, |addr| {
+                            echo::run(&EchoOpts {
+                                addr,
+                                conns: n,
+                                size: 64,
+                                warmup: plan.warmup,
+                                duration: plan.duration,
+                                greeting: d.greeting.clone(),
+                                threads: 1,
+                                target: d.label.clone(),
+                            })
+                        })
+                    }),
+                ));
+            }
+        }
+    }
+    if wanted("connect") {
+        for &n in &plan.connect_clients {
+            for d in [
+                bins.lesson05(),
+                bins.lesson06_default(),
+                bins.reference(true),
+            ] {
+                let plan = &plan;
+                cases.push((
+                    format!("connect {} clients={n}", d.label),
+                    Box::new(move || {
+                        with_server(&d, |addr| {
+                            connect::run(&ConnectOpts {
+                                addr,
+                                clients: n,
+                                size: 64,
+                                warmup: plan.warmup,
+                                duration: plan.duration,
+                                greeting: d.greeting.clone(),
+                                target: d.label.clone(),
+                            })
+                        })
+                    }),
+                ));
+            }
+        }
+    }
+    if wanted("bulk") {
+        let lesson03 = Design::new(
+            "lesson03",
+            bins.lesson("lesson03-echo"),
+            &["server", "--port", "0"],
+            None,
+        );
+        for d in [lesson03, bins.reference(false)] {
+            let plan = &plan;
+            cases.push((
+                format!("bulk {}", d.label),
+                Box::new(move || {
+                    with_server(&d, |addr| {
+                        bulk::run(&BulkOpts {
+                            addr,
+                            chunk: 64 * 1024,
+                            window: 1024 * 1024,
+                            warmup: plan.warmup,
+                            duration: plan.duration,
+                            greeting: d.greeting.clone(),
+                            target: d.label.clone(),
+                        })
+                    })
+                }),
+            ));
+        }
+    }
+    if wanted("chat") {
+        let lesson08 = Design::new(
+            "lesson08",
+            bins.lesson("lesson08-select-chat"),
+            &["server", "--port", "0"],
+            None,
+        );
+        let mut runs: Vec<(usize, ChatMode, usize, usize)> = Vec::new();
+        for &n in &plan.chat_clients {
+            for mode in [ChatMode::One, ChatMode::Burst] {
+                runs.push((n, mode, 10, plan.chat_messages));
+            }
+        }
+        if let Some(big) = plan.chat_big {
+            runs.push((big, ChatMode::One, 1, 3));
+        }
+        for (n, mode, senders, messages) in runs {
+            let d = lesson08.clone();
+            let plan = &plan;
+            cases.push((
+                format!("chat {} clients={n} mode={}", d.label, mode.name()),
+                Box::new(move || {
+                    with_server(&d, |addr| {
+                        chat::run(&ChatOpts {
+                            addr,
+                            clients: n,
+                            senders,
+                            messages,
+                            mode,
+                            // The 10,000-client run only checks that a
+                            // broadcast reaches everyone: no warm-up.
+                            warmup: if n > 1000 {
+                                Duration::ZERO
+                            } else {
+                                plan.warmup
+                            },
+                            duration: plan.duration.max(Duration::from_secs(1)),
+                            join_timeout: Duration::from_secs(600),
+                            delivery_timeout: Duration::from_secs(10),
+                            target: d.label.clone(),
+                        })
+                    })
+                }),
+            ));
+        }
+    }
+    if wanted("udp") {
+        let d = Design::new(
+            "lesson07",
+            bins.lesson("lesson07-udp"),
+            &["server", "--port", "0"],
+            None,
+        );
+        let plan = &plan;
+        cases.push((
+            "udp lesson07".into(),
+            Box::new(move || {
+                with_server(&d, |addr| {
+                    udp::run(&UdpOpts {
+                        addr,
+                        size: 64,
+                        timeout: Duration::from_millis(200),
+                        warmup: plan.warmup,
+                        duration: plan.duration,
+                        target: d.label.clone(),
+                    })
+                })
+            }),
+        ));
+    }
+    if wanted("fetch") {
+        let plan = &plan;
+        let bins = &bins;
+        let out = &args.out;
+        cases.push((
+            "fetch lesson09 vs curl".into(),
+            Box::new(move || fetch_race(bins, plan, out)),
+        ));
+    }
+
+    let total = cases.len();
+    for (i, (name, case)) in cases.iter().enumerate() {
+        outln!("bench [{}/{total}] {name}", i + 1);
+        match case() {
+            Ok(records) => {
+                for r in records {
+                    outln!("{}", r.line());
+                    if let Some(why) = empty_result(&r, args.smoke) {
+                        res.problems.push(format!("{name}: {why}"));
+                        errln!("bench: {name}: {why}");
+                    }
+                    res.records.push(r);
+                }
+            }
+            Err(e) => {
+                errln!("bench: {name}: error: {e:#}");
+                res.problems.push(format!("{name}: {e:#}"));
+            }
+        }
+    }
+    res.machine
+        .insert("loadavg_end".into(), Value::from(loadavg()));
+    res.machine.insert(
+        "suite_secs".into(),
+        Value::from((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
+    );
+
+    let json_path = args.out.join("results.json");
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&res.json())? + "\n",
+    )
+    .with_context(|| format!("write {}", json_path.display()))?;
+    crate::report::write_all(&res, &args.out, args.plots.as_deref())?;
+    outln!(
+        "bench: wrote {}, {} and charts ({} runs in {:.0} s)",
+        json_path.display(),
+        args.out.join("results.md").display(),
+        res.records.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if total == 0 {
+        bail!("no workload selected (--only {:?})", args.only);
+    }
+    if !res.problems.is_empty() {
+        bail!(
+            "{} of {total} cases failed or produced no results:\n  {}",
+            res.problems.len(),
+            res.problems.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Starts a design's server, runs `work` against it, checks it survived.
+fn with_server(d: &Design, work: impl FnOnce(SocketAddr) -> Result<Record>) -> Result<Vec<Record>> {
+    let mut server = ServerProc::start(&d.label, &d.program, &d.args)?;
+    let r = work(server.addr).with_context(|| format!("against {}", d.command()));
+    let alive = server.ensure_running();
+    let r = r?;
+    alive?;
+    Ok(vec![r.text("server", &d.command())])
+}
+
+/// Why a record counts as "no results" (the harness must fail loudly), if
+/// it does. In smoke mode a chat line that went missing is a failure too.
+pub fn empty_result(r: &Record, smoke: bool) -> Option<String> {
+    let zero = |k: &str| r.num(k).is_none_or(|v| v <= 0.0);
+    let why = match r.workload.as_str() {
+        "echo" if zero("round_trips") => "no echo round trip completed",
+        "connect" if zero("connections") => "no connection completed",
+        "bulk" if zero("bytes") => "no bytes echoed",
+        "chat" if zero("deliveries") => "no chat line delivered",
+        "chat" if smoke && !zero("missing") => "chat lines went missing",
+        "udp" if zero("received") => "no datagram came back",
+        "fetch" if zero("wall_s") || zero("bytes") => "no download measured",
+        _ => return None,
+    };
+    Some(why.to_string())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn machine_info(m: &mut Map<String, Value>, args: &SuiteArgs, plan: &Plan) {
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_default();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    m.insert("date".into(), Value::from(date));
+    m.insert("cpus".into(), Value::from(cpus()));
+    m.insert("cpu".into(), Value::from(cpu));
+    m.insert("kernel".into(), Value::from(kernel));
+    m.insert("loadavg_start".into(), Value::from(loadavg()));
+    m.insert("smoke".into(), Value::from(args.smoke));
+    m.insert("warmup_s".into(), Value::from(plan.warmup.as_secs_f64()));
+    m.insert(
+        "duration_s".into(),
+        Value::from(plan.duration.as_secs_f64()),
+    );
+    let profile = args
+        .bin_dir
+        .as_ref()
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| {
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .into()
+        });
+    m.insert("build".into(), Value::from(profile));
+}
+
+// ---------------------------------------------------------------- fetch race
+
+/// Which HTTP server serves the download.
+enum HttpBackend {
+    /// Debian's nginx, run with a generated config under `<out>/nginx`.
+    Nginx(PathBuf),
+    /// `loadgen http-server`.
+    Own,
+}
+
+fn find_nginx() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// A started HTTP server and the URL of a `bytes`-long body on it.
+struct HttpServer {
+    _proc: Option<ServerProc>,
+    _nginx: Option<NginxProc>,
+    base: String,
+    name: String,
+}
+
+/// Runs lesson 09 and curl against the same server: content check first,
+/// then `runs` timed downloads each, alternating.
+fn fetch_race(bins: &Bins, plan: &Plan, out: &Path) -> Result<Vec<Record>> {
+    let lesson09 = bins.lesson("lesson09-http-fetch");
+    let curl = ["/usr/bin/curl", "/usr/local/bin/curl"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .context("curl is not installed (apt-get install curl)")?;
+    let backend = match find_nginx() {
+        Some(n) => HttpBackend::Nginx(n),
+        None => HttpBackend::Own,
+    };
+    let check_len: u64 = 8 << 20;
+    let server = start_http(&backend, bins, out, &[check_len, plan.fetch_bytes])?;
+
+    // 1. Both download a small body to a file; every byte is checked.
+    let check_url = format!("{}{check_len}", server.base);
+    for (who, prog, args) in [
+        (
+            "lesson09",
+            lesson09.clone(),
+            vec![check_url.clone(), "-o".into()],
+        ),
+        (
+            "curl",
+            curl.clone(),
+            vec!["-sSf".into(), check_url.clone(), "-o".into()],
+        ),
+    ] {
+        let file = out.join(format!("fetch-check-{who}.bin"));
+        let mut args = args;
+        args.push(file.to_string_lossy().into_owned());
+        measure::run(
+            RssMethod::ProcPoll,
+            &prog.to_string_lossy(),
+            &args,
+            Duration::from_secs(60),
+        )
+        .with_context(|| format!("{who}: download {check_url}"))?;
+        let data = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+        let _ = std::fs::remove_file(&file);
+        let pattern = bulk::pattern_buffer(data.len().max(1));
+        let ok = data.len() as u64 == check_len && bulk::matches_pattern(&pattern, 0, &data);
+        if !ok {
+            bail!(
+                "{who} downloaded {} bytes of {check_len}, or wrong bytes, from {check_url}",
+                data.len()
+            );
+        }
+    }
+
+    // 2. The timed race, to /dev/null so the disk is not measured.
+    let method = RssMethod::detect();
+    let url = format!("{}{}", server.base, plan.fetch_bytes);
+    let mut walls: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut rss = [0u64; 2];
+    let contenders = [
+        (
+            "lesson09",
+            lesson09,
+            vec![url.clone(), "-o".into(), "/dev/null".into()],
+        ),
+        (
+            "curl",
+            curl,
+            vec!["-sSf".into(), url.clone(), "-o".into(), "/dev/null".into()],
+        ),
+    ];
+    for _ in 0..plan.fetch_runs {
+        for (i, (who, prog, args)) in contenders.iter().enumerate() {
+            let m = measure::run(
+                method,
+                &prog.to_string_lossy(),
+                args,
+                Duration::from_secs(300),
+            )
+            .with_context(|| format!("{who}: download {url}"))?;
+            walls[i].push(m.wall_secs);
+            rss[i] = rss[i].max(m.peak_rss_kib);
+        }
+    }
+    Ok(contenders
+        .iter()
+        .enumerate()
+        .map(|(i, (who, prog, args))| {
+            let mut w = walls[i].clone();
+            w.sort_by(f64::total_cmp);
+            let median = w[w.len() / 2];
+            let name = prog
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Record::new("fetch", who)
+                .int("bytes", plan.fetch_bytes)
+                .int("runs", w.len() as u64)
+                .float("wall_s", median)
+                .float("wall_min_s", w[0])
+                .float("mb_per_s", plan.fetch_bytes as f64 / 1e6 / median)
+                .int("peak_rss_kib", rss[i])
+                .text("http_server", &server.name)
+                .text("rss_method", method.name())
+                .text("server", &format!("{name} {}", args.join(" ")))
+        })
+        .collect())
+}
+
+/// Starts the HTTP server; URLs are `<base><bytes>`.
+fn start_http(backend: &HttpBackend, bins: &Bins, out: &Path, sizes: &[u64]) -> Result<HttpServer> {
+    match backend {
+        HttpBackend::Own => {
+            let p = ServerProc::start(
+                "http-server",
+                &bins.me,
+                &["http-server".into(), "--port".into(), "0".into()],
+            )?;
+            let base = format!("http://{}/bytes/", p.addr);
+            Ok(HttpServer {
+                _proc: Some(p),
+                _nginx: None,
+                base,
+                name: "loadgen http-server".into(),
+            })
+        }
+        HttpBackend::Nginx(bin) => {
+            let n = NginxProc::start(bin, &out.join("nginx"), sizes)?;
+            let base = format!("http://{}/bytes/", n.addr);
+            Ok(HttpServer {
+                _proc: None,
+                _nginx: Some(n),
+                base,
+                name: format!("nginx ({})", bin.display()),
+            })
+        }
+    }
+}
+
+/// nginx in the foreground with a config of our own, on loopback.
+struct NginxProc {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl NginxProc {
+    /// Writes `<dir>/www/bytes/<n>` for each size (the pattern for small
+    /// ones, a sparse file of zeros for big ones: written in no time, read
+    /// from the page cache), a config, and starts nginx on a free port.
+    fn start(bin: &Path, dir: &Path, sizes: &[u64]) -> Result<NginxProc> {
+        let www = dir.join("www").join("bytes");
+        std::fs::create_dir_all(&www).with_context(|| format!("create {}", www.display()))?;
+        for &n in sizes {
+            let path = www.join(n.to_string());
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == n) {
+                continue;
+            }
+            if n <= 64 << 20 {
+                let data = bulk::pattern_buffer(n as usize);
+                std::fs::write(&path, &data[..n as usize])
+            } else {
+                std::fs::File::create(&path).and_then(|f| f.set_len(n))
+            }
+            .with_context(|| format!("write {}", path.display()))?;
+        }
+        // A free port: bind, note it, release it (a small race, fine here).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let d = dir.canonicalize()?;
+        let d = d.display();
+        let conf = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
+             error_log {d}/error.log;\nevents {{ worker_connections 64; }}\nhttp {{\n\
+             access_log off;\nsendfile on;\nclient_body_temp_path {d}/tmp;\n\
+             proxy_temp_path {d}/tmp;\nfastcgi_temp_path {d}/tmp;\nuwsgi_temp_path {d}/tmp;\n\
+             scgi_temp_path {d}/tmp;\ndefault_type application/octet-stream;\n\
+             server {{ listen {addr}; root {d}/www; }}\n}}\n"
+        );
+        std::fs::create_dir_all(dir.join("tmp"))?;
+        let conf_path = dir.join("nginx.conf");
+        std::fs::write(&conf_path, conf)?;
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(conf_path.canonicalize()?)
+            .arg("-p")
+            .arg(dir.canonicalize()?)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("start {}", bin.display()))?;
+        if let Ok(mut p) = CHILDREN.lock() {
+            p.push(child.id());
+        }
+        let mut n = NginxProc { child, addr };
+        // nginx prints no ready line: wait until it accepts (at most 10 s).
+        for _ in 0..200 {
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(n);
+            }
+            if let Some(st) = n.child.try_wait()? {
+                bail!("nginx exited ({st}); see {}/error.log", dir.display());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        bail!("nginx did not accept connections on {addr} within 10 s")
+    }
+}
+
+impl Drop for NginxProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let id = self.child.id();
+        if let Ok(mut p) = CHILDREN.lock() {
+            p.retain(|&x| x != id);
+        }
+    }
+}
