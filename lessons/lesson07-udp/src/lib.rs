@@ -348,8 +348,9 @@ impl Tally {
         (self.sent - self.received()) as f64 * 100.0 / self.sent as f64
     }
 
-    /// The summary line: `5 sent, 4 received, 20% loss, 0 duplicates,
-    /// 0 reordered, rtt min/avg/max = 0.041/0.052/0.070 ms`.
+    /// The summary line: `5 sent, 4 received, 20% loss, rtt min/avg/max =
+    /// 0.041/0.052/0.070 ms, 0 duplicates, 0 reordered` (ping's order first,
+    /// then what ping does not count).
     pub fn summary(&self) -> String {
         let got: Vec<Duration> = self.rtts.iter().flatten().copied().collect();
         let rtt = match (got.iter().min(), got.iter().max()) {
@@ -366,7 +367,7 @@ impl Tally {
             format!("{loss:.1}")
         };
         format!(
-            "{} sent, {} received, {loss}% loss, {} duplicates, {} reordered, rtt min/avg/max = {rtt}",
+            "{} sent, {} received, {loss}% loss, rtt min/avg/max = {rtt}, {} duplicates, {} reordered",
             self.sent,
             self.received(),
             self.duplicates,
@@ -625,7 +626,7 @@ mod tests {
         assert_eq!(t.reordered, 1);
         assert_eq!(
             t.summary(),
-            "4 sent, 3 received, 25% loss, 1 duplicates, 1 reordered, rtt min/avg/max = 1.000/2.000/3.000 ms"
+            "4 sent, 3 received, 25% loss, rtt min/avg/max = 1.000/2.000/3.000 ms, 1 duplicates, 1 reordered"
         );
     }
 
@@ -638,7 +639,7 @@ mod tests {
         };
         assert_eq!(
             t.summary(),
-            "3 sent, 0 received, 100% loss, 0 duplicates, 0 reordered, rtt min/avg/max = -/-/- ms"
+            "3 sent, 0 received, 100% loss, rtt min/avg/max = -/-/- ms, 0 duplicates, 0 reordered"
         );
     }
 
