@@ -222,6 +222,9 @@ pub struct PlotArgs {
     /// Where the SVGs and results.md go.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,
+    /// Also write the SVGs and the book's copy of the tables here.
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
 }
 
 /// Runs the chosen subcommand.
@@ -313,7 +316,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Suite(a) => suite::run(&a),
         Command::Plot(a) => {
             let results = suite::load_results(&a.results)?;
-            report::write_all(&results, &a.out, None)
+            report::write_all(&results, &a.out, a.plots.as_deref())
         }
     }
 }

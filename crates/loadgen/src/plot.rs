@@ -158,6 +158,8 @@ pub fn human(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 && (v / 1e3).fract() == 0.0 {
+        format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
     } else if a >= 10.0 || a == 0.0 {
@@ -199,6 +201,7 @@ mod tests {
         assert_eq!(human(1_234_567.0), "1.2M");
         assert_eq!(human(45_300.0), "45k");
         assert_eq!(human(4_530.0), "4.5k");
+        assert_eq!(human(1_000.0), "1k");
         assert_eq!(human(12.4), "12");
         assert_eq!(human(2.25), "2.2");
         assert_eq!(human(0.0), "0");

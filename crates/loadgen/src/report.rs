@@ -206,8 +206,10 @@ pub fn fmt(v: f64) -> String {
     }
     let decimals = if v.abs() >= 100.0 || v.fract() == 0.0 {
         0
-    } else {
+    } else if v.abs() >= 10.0 {
         1
+    } else {
+        2
     };
     let s = format!("{v:.decimals$}");
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
@@ -276,15 +278,20 @@ type Section = (
     &'static [(&'static str, &'static str)],
 );
 
-/// The whole `results.md`.
-pub fn markdown(res: &Results) -> String {
+/// The whole `results.md`: a `# ` title and `## ` sections when `book` is
+/// false; for the book's copy (included in the benchmarks chapter) no title
+/// and `### ` sections.
+pub fn markdown(res: &Results, book: bool) -> String {
     let mut o = String::new();
+    let h = if book { "###" } else { "##" };
     let m = &res.machine;
     let get = |k: &str| {
         m.get(k)
             .map(|v| v.to_string().trim_matches('"').to_string())
     };
-    let _ = writeln!(o, "# Benchmark results\n");
+    if !book {
+        let _ = writeln!(o, "# Benchmark results\n");
+    }
     let _ = writeln!(
         o,
         "Run {} on {} CPUs ({}), Linux {}, {} build; load average {} before, {} after; \
@@ -301,7 +308,7 @@ pub fn markdown(res: &Results) -> String {
     );
     let by = |w: &str| -> Vec<&Record> { res.records.iter().filter(|r| r.workload == w).collect() };
 
-    let _ = writeln!(o, "## Targets\n");
+    let _ = writeln!(o, "{h} Targets\n");
     let _ = writeln!(
         o,
         "| target | goal | measured | verdict |\n|---|---|---|---|"
@@ -407,7 +414,7 @@ pub fn markdown(res: &Results) -> String {
         if rs.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "## {title}\n");
+        let _ = writeln!(o, "{h} {title}\n");
         table(&mut o, &rs, cols);
         if let (true, Some(r)) = (w == "fetch", rs.first()) {
             let _ = writeln!(
@@ -418,7 +425,7 @@ pub fn markdown(res: &Results) -> String {
             );
         }
     }
-    let _ = writeln!(o, "## Server command lines\n");
+    let _ = writeln!(o, "{h} Server command lines\n");
     let mut seen = Vec::new();
     for r in &res.records {
         let cmd = text(r, "server");
@@ -429,7 +436,7 @@ pub fn markdown(res: &Results) -> String {
         }
     }
     if !res.problems.is_empty() {
-        let _ = writeln!(o, "\n## Problems\n");
+        let _ = writeln!(o, "\n{h} Problems\n");
         for p in &res.problems {
             let _ = writeln!(o, "- {p}");
         }
@@ -447,15 +454,19 @@ fn text(r: &Record, key: &str) -> String {
 /// The charts this suite draws: file name and what it shows.
 pub const CHARTS: [&str; 3] = ["echo.svg", "connect.svg", "chat-latency.svg"];
 
-/// Writes `results.md` and the charts into `out`, and the charts into
-/// `plots` too when given. A chart with no data is skipped.
+/// Writes `results.md` and the charts into `out`, and, when `plots` is
+/// given (the book's `book/src/benchmarks`), the charts and the book's copy
+/// of the tables there too. A chart with no data is skipped.
 pub fn write_all(res: &Results, out: &Path, plots: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
     let md = out.join("results.md");
-    std::fs::write(&md, markdown(res)).with_context(|| format!("write {}", md.display()))?;
+    std::fs::write(&md, markdown(res, false)).with_context(|| format!("write {}", md.display()))?;
     let mut dirs = vec![out];
     if let Some(p) = plots {
         std::fs::create_dir_all(p).with_context(|| format!("create {}", p.display()))?;
+        let md = p.join("results.md");
+        std::fs::write(&md, markdown(res, true))
+            .with_context(|| format!("write {}", md.display()))?;
         dirs.push(p);
     }
     let echo = plot::series(&res.records, "echo", "conns", "rt_per_s");
@@ -470,14 +481,12 @@ pub fn write_all(res: &Results, out: &Path, plots: Option<&Path>) -> Result<()> 
             .collect();
         for (key, what) in [("p50_us", "p50"), ("p99_us", "p99")] {
             for mut s in plot::series(&rs, "chat", "clients", key) {
-                s.name = format!(
-                    "{what}, {mode} line{}",
-                    if mode == "one" {
-                        " in flight"
-                    } else {
-                        "s at once"
-                    }
-                );
+                let how = if mode == "one" {
+                    "one line in flight"
+                } else {
+                    "burst (all lines at once)"
+                };
+                s.name = format!("{what}, {how}");
                 chat.push(s);
             }
         }
@@ -526,6 +535,7 @@ mod tests {
         assert_eq!(fmt(1234567.0), "1,234,567");
         assert_eq!(fmt(999.0), "999");
         assert_eq!(fmt(12.34), "12.3");
+        assert_eq!(fmt(0.534), "0.53");
         assert_eq!(fmt(-1234.0), "-1,234");
         assert_eq!(fmt(f64::NAN), "-");
     }
@@ -559,8 +569,11 @@ mod tests {
             records: vec![echo("lesson05", 10, 80.0).text("server", "lesson05-threaded --quiet")],
             problems: vec!["udp lesson07: no datagram came back".into()],
         };
-        let md = markdown(&res);
-        assert!(md.contains("## Targets"));
+        let md = markdown(&res, false);
+        assert!(md.starts_with("# Benchmark results"));
+        assert!(md.contains("\n## Targets"));
+        assert!(markdown(&res, true).contains("\n### Targets"));
+        assert!(!markdown(&res, true).contains("# Benchmark results"));
         assert!(md.contains("| lesson05 | 10 | 80 |"), "{md}");
         assert!(md.contains("- echo lesson05: `lesson05-threaded --quiet`"));
         assert!(md.contains("no datagram came back"));
