@@ -156,9 +156,7 @@ pub fn human(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{:.1}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", v / 1e3)
-    } else if a >= 1e3 && (v / 1e3).fract() == 0.0 {
+    } else if a >= 1e4 || (a >= 1e3 && (v / 1e3).fract() == 0.0) {
         format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
