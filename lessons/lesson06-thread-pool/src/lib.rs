@@ -95,9 +95,11 @@ pub fn run(args: Args) -> Result<()> {
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     common::outln!(
-        "{} workers, room for {} waiting clients",
+        "{} worker{}, room for {} waiting client{}",
         size.workers,
-        size.queue
+        plural(size.workers),
+        size.queue,
+        plural(size.queue)
     );
     let shutdown = Shutdown::new();
     shutdown.on_signals()?;
@@ -167,3 +169,8 @@ pub fn accept_loop(
     Ok(service)
 }
 // ANCHOR_END: accept_loop
+
+/// `"s"` unless there is exactly one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
