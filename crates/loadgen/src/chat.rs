@@ -422,6 +422,7 @@ impl Room {
         }
     }
 
+    // ANCHOR: delivery
     /// Handles one line received by client `i`.
     fn line(&mut self, i: usize, line: &[u8], now: u64) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -464,6 +465,7 @@ impl Room {
                 .record(Duration::from_nanos(now.saturating_sub(sent)));
         }
     }
+    // ANCHOR_END: delivery
 
     fn note_once(&mut self, what: &str) {
         self.note.get_or_insert_with(|| what.to_string());

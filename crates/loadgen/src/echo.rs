@@ -284,6 +284,7 @@ fn drive(c: &mut Conn, opts: &EchoOpts, warm_end: Instant, tally: &mut Tally) {
                     return;
                 }
             },
+            // ANCHOR: round_trip
             State::Sending => {
                 if c.written == 0 {
                     c.sent_at = Instant::now();
@@ -340,6 +341,7 @@ fn drive(c: &mut Conn, opts: &EchoOpts, warm_end: Instant, tally: &mut Tally) {
                     return;
                 }
             },
+            // ANCHOR_END: round_trip
         }
     }
 }

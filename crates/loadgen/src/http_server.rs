@@ -30,7 +30,7 @@ const MAX_HEAD: usize = 8 * 1024;
 /// Serves on an already bound listener until `shutdown` is triggered.
 /// Returns how many requests were answered.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown) -> Result<u64> {
-    let _wake = shutdown.wake_accept(listener.local_addr()?);
+    let _wake = shutdown.wake_accept(&listener)?;
     // A multiple of PERIOD, so consecutive full writes continue the pattern.
     let body = Arc::new(pattern_buffer(PERIOD * 4096)[..PERIOD * 4096].to_vec());
     let active = Arc::new(AtomicUsize::new(0));

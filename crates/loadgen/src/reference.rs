@@ -171,6 +171,7 @@ fn flush(c: &mut Conn) -> io::Result<bool> {
     Ok(true)
 }
 
+// ANCHOR: reference_echo
 /// Echoes what a ready connection has; returns bytes echoed, or an error
 /// when the connection is finished.
 fn service(c: &mut Conn, buf: &mut [u8]) -> io::Result<u64> {
@@ -211,3 +212,4 @@ fn service(c: &mut Conn, buf: &mut [u8]) -> io::Result<u64> {
     }
     Ok(echoed)
 }
+// ANCHOR_END: reference_echo

@@ -8,17 +8,16 @@
 //! of the suite (a handler kills every registered child before exiting).
 //!
 //! Results go to `<out>/results.json` and `<out>/results.md`, charts to
-//! `<out>/*.svg` and, with `--plots`, to the book's directory as well.
+//! `<out>/*.svg` and, with `--plots`, to the book's directory as well. Each
+//! server's stdout and stderr are kept in `<out>/logs/`.
 //! `--smoke` runs every workload briefly (debug builds are fine) and fails
 //! loudly if any produced no results: it keeps the harness from rotting
 //! without measuring anything.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -111,6 +110,26 @@ pub fn load_results(path: &Path) -> Result<Results> {
 
 // ---------------------------------------------------------------- servers
 
+/// Where server logs go (`<out>/logs`), and how many were started.
+static LOGS: Mutex<Option<(PathBuf, usize)>> = Mutex::new(None);
+
+/// The stdout and stderr files for the next server called `name`:
+/// `<out>/logs/NN-<name>.out` and `.err`.
+fn log_paths(name: &str) -> Result<(PathBuf, PathBuf)> {
+    let mut logs = LOGS
+        .lock()
+        .map_err(|_| anyhow!("log directory lock poisoned"))?;
+    let (dir, n) = logs.get_or_insert_with(|| (std::env::temp_dir().join("loadgen-logs"), 0));
+    std::fs::create_dir_all(&*dir).with_context(|| format!("create {}", dir.display()))?;
+    *n += 1;
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let base = dir.join(format!("{n:02}-{slug}"));
+    Ok((base.with_extension("out"), base.with_extension("err")))
+}
+
 /// Pids of running servers, killed by the signal handler.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
@@ -139,48 +158,34 @@ pub struct ServerProc {
     _stdin: Option<ChildStdin>,
     /// Its address, from the ready line.
     pub addr: SocketAddr,
-    stderr: Arc<Mutex<Vec<String>>>,
+    /// Where its stderr goes.
+    err_path: PathBuf,
 }
 
 impl ServerProc {
     /// Starts `program args...` and waits (at most 20 s) for its
     /// `listening on <addr>` line.
+    ///
+    /// Its stdout and stderr go to files under `<out>/logs/` rather than
+    /// pipes: a pipe would need a thread here reading every log line, and
+    /// waking that thread for each line (lessons log each connection) would
+    /// cost the load generator CPU and distort what is measured. The ready
+    /// line is read back from the file.
     pub fn start(name: &str, program: &Path, args: &[String]) -> Result<ServerProc> {
+        let (out_path, err_path) = log_paths(name)?;
+        let out = std::fs::File::create(&out_path)
+            .with_context(|| format!("create {}", out_path.display()))?;
+        let err = std::fs::File::create(&err_path)
+            .with_context(|| format!("create {}", err_path.display()))?;
         let mut child = Command::new(program)
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(out)
+            .stderr(err)
             .spawn()
             .with_context(|| format!("start {}", program.display()))?;
         if let Ok(mut p) = CHILDREN.lock() {
             p.push(child.id());
-        }
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        if let Some(err) = child.stderr.take() {
-            let keep = Arc::clone(&stderr);
-            thread::spawn(move || {
-                for line in BufReader::new(err).lines().map_while(Result::ok) {
-                    if let Ok(mut k) = keep.lock() {
-                        if k.len() >= 20 {
-                            k.remove(0);
-                        }
-                        k.push(line);
-                    }
-                }
-            });
-        }
-        let (tx, rx) = mpsc::channel();
-        if let Some(out) = child.stdout.take() {
-            // Forward the first line, then keep draining stdout so a chatty
-            // server never blocks on a full pipe.
-            thread::spawn(move || {
-                let mut lines = BufReader::new(out).lines();
-                if let Some(Ok(first)) = lines.next() {
-                    let _ = tx.send(first);
-                }
-                for _ in lines.map_while(Result::ok) {}
-            });
         }
         let stdin = child.stdin.take();
         let mut proc = ServerProc {
@@ -188,9 +193,25 @@ impl ServerProc {
             child,
             _stdin: stdin,
             addr: "127.0.0.1:0".parse()?,
-            stderr,
+            err_path,
         };
-        let first = rx.recv_timeout(Duration::from_secs(20)).map_err(|_| {
+        // Bounded: 20 s of 10 ms polls.
+        let mut first = None;
+        for _ in 0..2000 {
+            let text = std::fs::read_to_string(&out_path).unwrap_or_default();
+            if let Some((line, _)) = text.split_once('\n') {
+                first = Some(line.to_string());
+                break;
+            }
+            if let Some(status) = proc.child.try_wait()? {
+                bail!(
+                    "{name} exited at start ({status}); stderr: {}",
+                    proc.stderr()
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let first = first.ok_or_else(|| {
             anyhow!(
                 "{name}: no ready line within 20 s; stderr: {}",
                 proc.stderr()
@@ -208,10 +229,9 @@ impl ServerProc {
 
     /// The last lines the server wrote to stderr.
     pub fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .map(|s| s.join(" | "))
-            .unwrap_or_default()
+        let text = std::fs::read_to_string(&self.err_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join(" | ")
     }
 
     /// An error if the server has exited (it crashed during the run).
@@ -395,6 +415,13 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
     let plan = Plan::new(args);
     let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
     std::fs::create_dir_all(&args.out).with_context(|| format!("create {}", args.out.display()))?;
+    let logs = args.out.join("logs");
+    if logs.exists() {
+        std::fs::remove_dir_all(&logs).with_context(|| format!("clear {}", logs.display()))?;
+    }
+    if let Ok(mut l) = LOGS.lock() {
+        *l = Some((logs, 0));
+    }
 
     let mut res = Results::default();
     machine_info(&mut res.machine, args, &plan);
