@@ -40,7 +40,8 @@ pub fn is_transient(e: &io::Error) -> bool {
 
 // ANCHOR: next_connection
 /// Calls `accept` until it yields a connection, or returns `Ok(None)` once
-/// `shutdown` has been triggered (the wake-up connection is dropped here).
+/// `shutdown` has been triggered (the wake-up connection, or the error from
+/// the shut-down listener, is dropped here).
 ///
 /// Temporary failures are retried; running out of descriptors is reported
 /// once on stderr and retried with a growing pause, never spinning. Other
@@ -56,7 +57,9 @@ pub fn next_connection<S>(
             return Ok(None);
         }
         match accept() {
-            Ok(_) if shutdown.is_triggered() => return Ok(None),
+            // Shutdown wakes a blocked accept() by connecting (Ok) or by
+            // shutting the listener down (an error): both mean "stop".
+            _ if shutdown.is_triggered() => return Ok(None),
             Ok(conn) => {
                 if reported {
                     crate::errln!("accept: recovered, accepting connections again");
@@ -117,6 +120,17 @@ mod tests {
                 s.trigger();
             }
             Err(io::Error::from_raw_os_error(24))
+        });
+        assert_eq!(got.unwrap(), None);
+    }
+
+    #[test]
+    fn error_after_trigger_means_stop() {
+        let shutdown = Shutdown::new();
+        let s = shutdown.clone();
+        let got = next_connection::<()>(&shutdown, || {
+            s.trigger();
+            Err(io::Error::from_raw_os_error(22))
         });
         assert_eq!(got.unwrap(), None);
     }

@@ -4,8 +4,9 @@
 //! blocked thread *notice* it:
 //!
 //! - a thread blocked in `accept()` is not woken when the listener is closed
-//!   (not on Linux), so [`Shutdown::wake_accept`] connects to the listener
-//!   once: `accept()` returns, the loop sees the flag and stops;
+//!   (not on Linux), so [`Shutdown::wake_accept`] shuts the listening socket
+//!   down (or, where that is refused, connects to it once): `accept()`
+//!   returns, the loop sees the flag and stops;
 //! - a thread blocked in `read()` on a client is woken by
 //!   `shutdown(Shutdown::Both)` on that socket, which [`Shutdown::track`]
 //!   arranges: the read returns 0 (EOF) and the handler finishes.
@@ -16,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread;
@@ -121,11 +122,31 @@ impl Shutdown {
     }
 
     // ANCHOR: wake_accept
-    /// Arranges for a thread blocked in `accept()` on `listener_addr` to wake
-    /// up at shutdown, by connecting to it once.
-    pub fn wake_accept(&self, listener_addr: SocketAddr) -> HookGuard {
-        let target = connectable(listener_addr);
-        self.on_trigger(move || {
+    /// Arranges for a thread blocked in `accept()` on `listener` to wake up
+    /// at shutdown.
+    ///
+    /// Closing the listener does not wake `accept()` on Linux. Two things do:
+    ///
+    /// 1. `shutdown(SHUT_RD)` on the listening socket: Linux wakes the
+    ///    blocked `accept()`, which fails (EINVAL). It needs no new file
+    ///    descriptor, which matters when the server is out of them: a
+    ///    blocked `accept()` has already reserved the last free one.
+    /// 2. Connecting to the listener once, the portable trick: `accept()`
+    ///    returns the connection and the loop sees the flag. It is the
+    ///    fallback where the first way is refused.
+    ///
+    /// The handle is a duplicate of the listener's descriptor, taken now,
+    /// while descriptors are still to be had.
+    pub fn wake_accept(&self, listener: &TcpListener) -> io::Result<HookGuard> {
+        let handle = listener.try_clone()?;
+        let target = connectable(listener.local_addr()?);
+        Ok(self.on_trigger(move || {
+            if socket2::SockRef::from(&handle)
+                .shutdown(std::net::Shutdown::Read)
+                .is_ok()
+            {
+                return;
+            }
             // The connect can fail with EMFILE while the process is out of
             // descriptors; clients being closed free some, so retry briefly.
             let deadline = Instant::now() + Duration::from_secs(2);
@@ -134,7 +155,7 @@ impl Shutdown {
             {
                 thread::sleep(Duration::from_millis(50));
             }
-        })
+        }))
     }
     // ANCHOR_END: wake_accept
 
@@ -197,14 +218,13 @@ fn connectable(addr: SocketAddr) -> SocketAddr {
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::net::TcpListener;
     use std::sync::mpsc;
 
     #[test]
     fn trigger_wakes_a_blocked_accept() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let shutdown = Shutdown::new();
-        let _wake = shutdown.wake_accept(listener.local_addr().unwrap());
+        let _wake = shutdown.wake_accept(&listener).unwrap();
         let (tx, rx) = mpsc::channel();
         let s = shutdown.clone();
         thread::spawn(move || {

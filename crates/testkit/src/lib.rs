@@ -42,11 +42,17 @@ impl Server {
 
     /// Spawns a prepared command (stdin, stdout and stderr are set here) and
     /// waits for its ready line.
-    pub fn start(mut cmd: Command) -> Server {
+    pub fn start(cmd: Command) -> Server {
+        Server::try_start(cmd).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Server::start`] that reports a missing or wrong ready line as an
+    /// error instead of panicking.
+    pub fn try_start(mut cmd: Command) -> Result<Server, String> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+        let mut child = cmd.spawn().map_err(|e| format!("spawn {cmd:?}: {e}"))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         drain(child.stderr.take().unwrap(), Arc::clone(&stderr));
         let lines = line_channel(child.stdout.take().unwrap());
@@ -58,12 +64,33 @@ impl Server {
         };
         let first = server
             .next_line(PATIENCE)
-            .unwrap_or_else(|| panic!("no ready line from {cmd:?}; stderr: {}", server.stderr()));
+            .ok_or_else(|| format!("no ready line from {cmd:?}; stderr: {}", server.stderr()))?;
         let rest = first
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first stdout line is not the ready line: {first:?}"));
+            .ok_or_else(|| format!("first stdout line is not the ready line: {first:?}"))?;
         server.ready = rest.split(' ').next().unwrap_or_default().to_string();
-        server
+        Ok(server)
+    }
+
+    /// Starts `bin args` under each soft descriptor limit of `limits` in turn
+    /// and returns the first server still running shortly after its ready
+    /// line, with its limit: the tightest limit the server can work under.
+    /// (At lower limits it fails to bind, or binds and then fails to finish
+    /// starting.) Panics if no limit works.
+    pub fn start_with_fewest_descriptors(
+        bin: &str,
+        args: &[&str],
+        limits: std::ops::RangeInclusive<u32>,
+    ) -> (Server, u32) {
+        for limit in limits.clone() {
+            if let Ok(mut server) = Server::try_start(with_nofile_limit(bin, args, limit)) {
+                thread::sleep(Duration::from_millis(200));
+                if server.is_running() {
+                    return (server, limit);
+                }
+            }
+        }
+        panic!("{bin} did not start under any descriptor limit in {limits:?}")
     }
 
     /// The ready line's address, parsed.

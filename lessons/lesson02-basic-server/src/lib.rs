@@ -113,7 +113,9 @@ pub fn run(args: Args) -> Result<()> {
 /// behind it wait in the listen queue until we come back here.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown, config: &ServerConfig) -> Result<Summary> {
     // At shutdown, connect to ourselves once so a blocked `accept` returns.
-    let _wake = shutdown.wake_accept(listener.local_addr()?);
+    let _wake = shutdown
+        .wake_accept(&listener)
+        .context("prepare shutdown wake-up")?;
     let mut summary = Summary::default();
     while let Some((stream, peer)) =
         common::accept::next_connection(shutdown, || listener.accept()).context("accept")?

@@ -316,20 +316,10 @@ fn binary_bad_arguments_exit_2() {
 /// without spinning, and still shuts down cleanly.
 ///
 /// The limit is found by trying: the smallest `ulimit -n` at which the
-/// server starts at all leaves it no descriptor for a client.
+/// server starts and keeps running leaves it no descriptor for a client.
 #[test]
 fn binary_out_of_descriptors_waits_instead_of_dying_or_spinning() {
-    let mut found = None;
-    for limit in 4..=16 {
-        let cmd = testkit::with_nofile_limit(BIN, &["--port", "0"], limit);
-        let try_start =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || Server::start(cmd)));
-        if let Ok(server) = try_start {
-            found = Some(server);
-            break;
-        }
-    }
-    let mut server = found.expect("server starts with some small descriptor limit");
+    let (mut server, _) = Server::start_with_fewest_descriptors(BIN, &["--port", "0"], 4..=16);
     let mut client = TcpStream::connect_timeout(&server.addr(), PATIENCE).unwrap();
     client.write_all(b"hello").unwrap();
     // Either accept fails (stderr) or setting up the accepted client does (stdout).
@@ -345,4 +335,44 @@ fn binary_out_of_descriptors_waits_instead_of_dying_or_spinning() {
     let spent = testkit::cpu_time(server.pid()) - cpu_before;
     assert!(spent < Duration::from_millis(500), "spinning: {spent:?}");
     stop(server, "TERM");
+}
+
+/// SIGTERM stops the server at every small descriptor limit it starts
+/// with, including the one where a blocked `accept()` has reserved the last
+/// free descriptor: a wake-up that needs a new descriptor (connecting to
+/// ourselves) cannot work then, so `Shutdown::wake_accept` shuts the
+/// listening socket down instead.
+#[test]
+fn binary_stops_on_signal_even_with_no_descriptor_to_spare() {
+    let mut started = 0;
+    for limit in 4..=12 {
+        let cmd = testkit::with_nofile_limit(BIN, &["--port", "0"], limit);
+        let Ok(mut server) = Server::try_start(cmd) else {
+            continue;
+        };
+        // Let the server reach its blocking accept() before the signal.
+        thread::sleep(Duration::from_millis(200));
+        if !server.is_running() {
+            // Too few descriptors to finish starting (the signal handler's
+            // pipe, the wake-up handle): it said so and exited 1.
+            let (status, _) = server.wait(SHUTDOWN_LIMIT);
+            assert_eq!(status.code(), Some(1), "limit {limit}");
+            assert!(
+                server.stderr().starts_with("error: "),
+                "limit {limit}: {}",
+                server.stderr()
+            );
+            continue;
+        }
+        started += 1;
+        let summary = stop(server, "TERM");
+        assert!(
+            summary.starts_with("shut down:"),
+            "limit {limit}: {summary}"
+        );
+    }
+    assert!(
+        started >= 3,
+        "the server started at only {started} of the limits tried"
+    );
 }

@@ -142,7 +142,9 @@ pub fn echo<S: Read + Write>(mut stream: S) -> io::Result<u64> {
 /// While one client is connected, the next ones wait in the kernel's accept
 /// queue: this is the limitation lesson 05 removes.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown, config: &ServerConfig) -> Result<Summary> {
-    let _wake = shutdown.wake_accept(listener.local_addr()?);
+    let _wake = shutdown
+        .wake_accept(&listener)
+        .context("prepare shutdown wake-up")?;
     let mut summary = Summary::default();
     while let Some((stream, peer)) =
         common::accept::next_connection(shutdown, || listener.accept()).context("accept")?

@@ -453,17 +453,8 @@ fn binary_bad_arguments_exit_2() {
 /// shutdown afterwards. The limit is the smallest at which the server starts.
 #[test]
 fn binary_server_out_of_descriptors_waits_instead_of_dying_or_spinning() {
-    let mut found = None;
-    for limit in 4..=16 {
-        let cmd = testkit::with_nofile_limit(BIN, &["server", "--port", "0"], limit);
-        let try_start =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || Server::start(cmd)));
-        if let Ok(server) = try_start {
-            found = Some(server);
-            break;
-        }
-    }
-    let mut server = found.expect("server starts with some small descriptor limit");
+    let (mut server, _) =
+        Server::start_with_fewest_descriptors(BIN, &["server", "--port", "0"], 4..=16);
     let mut client = TcpStream::connect_timeout(&server.addr(), PATIENCE).unwrap();
     client.write_all(b"hello\n").unwrap();
     testkit::eventually("an EMFILE report", || {

@@ -313,10 +313,32 @@ fn out_of_descriptors_waits_without_spinning_and_recovers() {
     // server leaves free (stdio, the listener and any descriptors inherited
     // from the test runner are taken); that is the one `accept` would need.
     let probe = Server::spawn(BIN, &["server", "--port", "0"]);
-    let taken: Vec<u32> = std::fs::read_dir(format!("/proc/{}/fd", probe.pid()))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().parse().unwrap())
-        .collect();
+    // One client served and gone proves the accept loop (and everything it
+    // opens first, like the shutdown wake-up handle) is up.
+    let mut first = connect(probe.addr());
+    send_line(&mut first, "probe");
+    assert_eq!(read_line(&mut first), "probe");
+    drop(first);
+    probe.expect_line(|l| l.contains("disconnected"));
+    // The line is printed just before that client's descriptors are closed:
+    // read the table until it stops changing.
+    let fds = || -> Vec<u32> {
+        let mut fds: Vec<u32> = std::fs::read_dir(format!("/proc/{}/fd", probe.pid()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().parse().unwrap())
+            .collect();
+        fds.sort_unstable();
+        fds
+    };
+    let mut taken = fds();
+    for _ in 0..100 {
+        thread::sleep(Duration::from_millis(100));
+        let again = fds();
+        if again == taken {
+            break;
+        }
+        taken = again;
+    }
     let idle_fds = (0..).find(|n| !taken.contains(n)).unwrap();
     drop(probe);
 
@@ -331,7 +353,7 @@ fn out_of_descriptors_waits_without_spinning_and_recovers() {
     testkit::eventually("EMFILE reported", || {
         server.stderr().contains("Too many open files")
     });
-    assert!(server.is_running());
+    assert!(server.is_running(), "stderr: {}", server.stderr());
     let before = testkit::cpu_time(server.pid());
     thread::sleep(Duration::from_secs(1));
     let used = testkit::cpu_time(server.pid()) - before;

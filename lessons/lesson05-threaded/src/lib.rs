@@ -101,7 +101,9 @@ pub fn serve(
     config: ClientConfig,
     max_clients: usize,
 ) -> Result<Summary> {
-    let _wake = shutdown.wake_accept(listener.local_addr()?);
+    let _wake = shutdown
+        .wake_accept(&listener)
+        .context("prepare shutdown wake-up")?;
     let service = Arc::new(Service::new(config, shutdown.clone()));
     let slots = Slots::new(max_clients);
     let mut threads: Vec<JoinHandle<()>> = Vec::new();

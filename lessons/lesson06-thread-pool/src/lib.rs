@@ -142,7 +142,9 @@ pub fn accept_loop(
     capacity: usize,
     mut dispatch: impl FnMut(Job),
 ) -> Result<Arc<Service>> {
-    let _wake = shutdown.wake_accept(listener.local_addr()?);
+    let _wake = shutdown
+        .wake_accept(&listener)
+        .context("prepare shutdown wake-up")?;
     let service = Arc::new(Service::new(config, shutdown.clone()));
     let slots = Slots::new(capacity);
     while let Some((stream, peer)) =

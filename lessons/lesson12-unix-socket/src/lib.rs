@@ -274,10 +274,11 @@ impl fmt::Display for Credentials {
 /// Arranges for a thread blocked in `accept()` to return when shutdown
 /// begins.
 ///
-/// Closing the listener does not wake `accept()` on Linux. Lesson 03
-/// connects to itself instead, but our path may be gone by then (deleted
-/// by a clean-up job, or replaced), and a connect would then never reach
-/// us. `shutdown(SHUT_RD)` on the listening socket works without the path:
+/// Closing the listener does not wake `accept()` on Linux. The portable
+/// trick, connecting to ourselves, cannot work here once our path is gone
+/// (deleted by a clean-up job, or replaced). `shutdown(SHUT_RD)` on the
+/// listening socket, which `common::Shutdown::wake_accept` also uses for
+/// TCP, works without the path:
 /// Linux wakes the blocked `accept()`, which fails with EINVAL, and
 /// [`serve`] treats any accept error after the trigger as "stop".
 fn wake_accept(shutdown: &Shutdown, listener: &UnixListener) -> io::Result<HookGuard> {
