@@ -6,9 +6,9 @@
 //! the solutions; with `--features starters` it compiles the starters.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -33,14 +33,23 @@ impl Exercise {
 
     /// The first line of the starter's header comment: the exercise's title.
     fn title(&self) -> String {
-        let starter = fs::read_to_string(self.dir.join("starter.rs")).unwrap_or_default();
-        starter
+        let text = fs::read_to_string(self.dir.join("starter.rs")).unwrap_or_default();
+        let starter = text
             .lines()
             .map(|l| l.trim_start_matches("//!").trim_start_matches("//").trim())
             .find(|l| !l.is_empty())
             .unwrap_or("(no title)")
-            .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
-            .to_string()
+            .trim_start_matches(|c: char| c == '#' || c.is_whitespace());
+        // "Exercise 03-1: give messages a length" -> "give messages a length"
+        let title = starter
+            .strip_prefix(&format!("Exercise {}:", self.id))
+            .unwrap_or(starter)
+            .trim();
+        let mut chars = title.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -49,7 +58,9 @@ fn discover(root: &Path) -> Result<Vec<Exercise>, String> {
     let mut found = Vec::new();
     for lesson in sorted_dirs(&root.join("lessons"))? {
         let package = file_name(&lesson);
-        let Some(nn) = package.strip_prefix("lesson").and_then(|s| s.get(..2)) else { continue };
+        let Some(nn) = package.strip_prefix("lesson").and_then(|s| s.get(..2)) else {
+            continue;
+        };
         let dir = lesson.join("exercises");
         if !dir.is_dir() {
             continue;
@@ -60,7 +71,12 @@ fn discover(root: &Path) -> Result<Vec<Exercise>, String> {
             let number: u32 = digits
                 .parse()
                 .map_err(|_| format!("{}: exercise directories are named K-slug", ex.display()))?;
-            found.push(Exercise { id: format!("{nn}-{number}"), package: package.clone(), number, dir: ex });
+            found.push(Exercise {
+                id: format!("{nn}-{number}"),
+                package: package.clone(),
+                number,
+                dir: ex,
+            });
         }
     }
     found.sort_by(|a, b| (&a.package, a.number).cmp(&(&b.package, b.number)));
@@ -78,12 +94,23 @@ pub fn run_one(root: &Path, id: &str) -> Result<(), String> {
     println!("your file: {}", rel(root, &ex.dir.join("starter.rs")));
     let run = cargo_test(&ex.package, true, Some(&ex.prefix()))?;
     if !run.compiled {
-        println!("\nFAIL: your starter does not compile:\n{}", run.stderr_tail());
+        println!(
+            "\nFAIL: your starter does not compile:\n{}",
+            run.stderr_tail()
+        );
     } else {
         let results = run.results_for(ex);
-        let failed: Vec<&str> = results.iter().filter(|(_, ok)| !ok).map(|(n, _)| n.as_str()).collect();
+        let failed: Vec<&str> = results
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(n, _)| n.as_str())
+            .collect();
         if !results.is_empty() && failed.is_empty() {
-            println!("\nPASS: all {} tests of exercise {} pass. Well done!", results.len(), ex.id);
+            println!(
+                "\nPASS: all {} tests of exercise {} pass. Well done!",
+                results.len(),
+                ex.id
+            );
             return Ok(());
         }
         println!("\nFAIL: {} of {} tests fail:", failed.len(), results.len());
@@ -115,26 +142,38 @@ pub fn check_all(root: &Path) -> Result<(), String> {
         }
         let starter = fs::read_to_string(ex.dir.join("starter.rs")).unwrap_or_default();
         if !starter.contains("todo!(") {
-            problems.push(format!("{}: starter.rs has no todo!() for the learner", ex.id));
+            problems.push(format!(
+                "{}: starter.rs has no todo!() for the learner",
+                ex.id
+            ));
         }
     }
     let mut packages: Vec<&str> = all.iter().map(|e| e.package.as_str()).collect();
     packages.dedup();
     for package in packages {
-        let harness = root.join("lessons").join(package).join("tests/exercises.rs");
+        let harness = root
+            .join("lessons")
+            .join(package)
+            .join("tests/exercises.rs");
         let harness = fs::read_to_string(&harness).unwrap_or_default();
         let solutions = cargo_test(package, false, None)?;
         let starters = cargo_test(package, true, None)?;
         for (what, run) in [("solutions", &solutions), ("starters", &starters)] {
             if !run.compiled {
-                problems.push(format!("{package}: {what} do not compile:\n{}", run.stderr_tail()));
+                problems.push(format!(
+                    "{package}: {what} do not compile:\n{}",
+                    run.stderr_tail()
+                ));
             }
         }
         for ex in all.iter().filter(|e| e.package == package) {
             let dir = file_name(&ex.dir);
             for file in ["starter.rs", "solution.rs", "tests.rs"] {
                 if !harness.contains(&format!("exercises/{dir}/{file}")) {
-                    problems.push(format!("{}: tests/exercises.rs does not wire exercises/{dir}/{file}", ex.id));
+                    problems.push(format!(
+                        "{}: tests/exercises.rs does not wire exercises/{dir}/{file}",
+                        ex.id
+                    ));
                 }
             }
             let on_solution = solutions.results_for(ex);
@@ -142,12 +181,22 @@ pub fn check_all(root: &Path) -> Result<(), String> {
             let solution_failures = on_solution.iter().filter(|(_, ok)| !ok).count();
             let starter_failures = on_starter.iter().filter(|(_, ok)| !ok).count();
             if solutions.compiled && on_solution.is_empty() {
-                problems.push(format!("{}: no tests ran (test names must start with {})", ex.id, ex.prefix()));
+                problems.push(format!(
+                    "{}: no tests ran (test names must start with {})",
+                    ex.id,
+                    ex.prefix()
+                ));
             } else if solution_failures > 0 {
-                problems.push(format!("{}: {solution_failures} test(s) fail on the solution", ex.id));
+                problems.push(format!(
+                    "{}: {solution_failures} test(s) fail on the solution",
+                    ex.id
+                ));
             }
             if starters.compiled && !on_starter.is_empty() && starter_failures == 0 {
-                problems.push(format!("{}: the untouched starter passes every test: the tests prove nothing", ex.id));
+                problems.push(format!(
+                    "{}: the untouched starter passes every test: the tests prove nothing",
+                    ex.id
+                ));
             }
             println!(
                 "exercise {:6} solution {}/{} pass, starter {}/{} fail  {}",
@@ -161,10 +210,17 @@ pub fn check_all(root: &Path) -> Result<(), String> {
         }
     }
     if problems.is_empty() {
-        println!("check-exercises: {} exercises: every solution passes, every starter fails", all.len());
+        println!(
+            "check-exercises: {} exercises: every solution passes, every starter fails",
+            all.len()
+        );
         Ok(())
     } else {
-        Err(format!("{} problem(s):\n  {}", problems.len(), problems.join("\n  ")))
+        Err(format!(
+            "{} problem(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -205,7 +261,9 @@ pub fn check_table(root: &Path) -> Result<(), String> {
         println!("check-exercise-table: {TABLE_FILE} is current");
         Ok(())
     } else {
-        Err(format!("{TABLE_FILE} is out of date: run `cargo run -p xtask -- exercise-table`"))
+        Err(format!(
+            "{TABLE_FILE} is out of date: run `cargo run -p xtask -- exercise-table`"
+        ))
     }
 }
 
@@ -242,7 +300,11 @@ impl TestRun {
     }
 
     fn stderr_tail(&self) -> String {
-        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim_start().starts_with("Compiling")).collect();
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("Compiling"))
+            .collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 }
@@ -252,7 +314,15 @@ impl TestRun {
 fn cargo_test(package: &str, starters: bool, filter: Option<&str>) -> Result<TestRun, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["test", "--color", "never", "-p", package, "--test", "exercises"]);
+    cmd.args([
+        "test",
+        "--color",
+        "never",
+        "-p",
+        package,
+        "--test",
+        "exercises",
+    ]);
     if starters {
         cmd.args(["--features", "starters"]);
     }
@@ -260,10 +330,15 @@ fn cargo_test(package: &str, starters: bool, filter: Option<&str>) -> Result<Tes
     if let Some(f) = filter {
         cmd.arg(f);
     }
-    let (stdout, stderr) = output_within(cmd, RUN_LIMIT).map_err(|e| format!("cargo test -p {package}: {e}"))?;
+    let (stdout, stderr) =
+        output_within(cmd, RUN_LIMIT).map_err(|e| format!("cargo test -p {package}: {e}"))?;
     // A run that compiled prints a libtest summary even when tests fail.
     let compiled = stdout.contains("test result:");
-    Ok(TestRun { compiled, stdout, stderr })
+    Ok(TestRun {
+        compiled,
+        stdout,
+        stderr,
+    })
 }
 
 /// The longest one `cargo test` of exercises may take, compiling included.
@@ -295,13 +370,22 @@ fn output_within(mut cmd: Command, limit: Duration) -> Result<(String, String), 
             break;
         }
         if Instant::now() > deadline {
-            let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).status();
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", child.id()))
+                .status();
             let _ = child.wait();
-            return Err(format!("still running after {}s: killed (a test that never returns?)", limit.as_secs()));
+            return Err(format!(
+                "still running after {}s: killed (a test that never returns?)",
+                limit.as_secs()
+            ));
         }
         thread::sleep(Duration::from_millis(50));
     }
-    Ok((out.join().unwrap_or_default(), err.join().unwrap_or_default()))
+    Ok((
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    ))
 }
 
 fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -315,9 +399,14 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

@@ -14,10 +14,14 @@ pub fn check(root: &Path) -> Result<(), String> {
     let mut problems = Vec::new();
     let mut count = 0;
     for chapter in markdown_files(&src)? {
-        let text = fs::read_to_string(&chapter).map_err(|e| format!("read {}: {e}", chapter.display()))?;
+        let text =
+            fs::read_to_string(&chapter).map_err(|e| format!("read {}: {e}", chapter.display()))?;
         for (line_no, spec) in directives(&text) {
             count += 1;
-            let here = format!("{}:{line_no}", chapter.strip_prefix(root).unwrap_or(&chapter).display());
+            let here = format!(
+                "{}:{line_no}",
+                chapter.strip_prefix(root).unwrap_or(&chapter).display()
+            );
             if let Err(why) = check_one(chapter.parent().unwrap_or(&src), &spec) {
                 problems.push(format!("{here}: {{{{#include {spec}}}}}: {why}"));
             }
@@ -27,7 +31,11 @@ pub fn check(root: &Path) -> Result<(), String> {
         println!("check-includes: {count} includes, all files and anchors found");
         Ok(())
     } else {
-        Err(format!("{} broken include(s):\n  {}", problems.len(), problems.join("\n  ")))
+        Err(format!(
+            "{} broken include(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -60,25 +68,40 @@ fn check_one(dir: &Path, spec: &str) -> Result<(), String> {
     let file = parts.next().unwrap_or_default();
     let selector = parts.next();
     let path = dir.join(file);
-    let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let Some(selector) = selector else { return Ok(()) };
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let Some(selector) = selector else {
+        return Ok(());
+    };
     if selector.chars().all(|c| c.is_ascii_digit() || c == ':') {
         let lines = text.lines().count();
         for n in selector.split(':').filter(|s| !s.is_empty()) {
             let n: usize = n.parse().map_err(|_| format!("bad line number {n}"))?;
             if n == 0 || n > lines {
-                return Err(format!("line {n} is outside {} ({lines} lines)", path.display()));
+                return Err(format!(
+                    "line {n} is outside {} ({lines} lines)",
+                    path.display()
+                ));
             }
         }
         return Ok(());
     }
-    let anchor_lines = |marker: &str| text.lines().filter(|l| is_marker(l, marker, selector)).count();
+    let anchor_lines = |marker: &str| {
+        text.lines()
+            .filter(|l| is_marker(l, marker, selector))
+            .count()
+    };
     let (starts, ends) = (anchor_lines("ANCHOR:"), anchor_lines("ANCHOR_END:"));
     match (starts, ends) {
         (1, 1) => {}
         (0, _) => return Err(format!("no `ANCHOR: {selector}` in {}", path.display())),
         (_, 0) => return Err(format!("no `ANCHOR_END: {selector}` in {}", path.display())),
-        _ => return Err(format!("anchor {selector} appears more than once in {}", path.display())),
+        _ => {
+            return Err(format!(
+                "anchor {selector} appears more than once in {}",
+                path.display()
+            ));
+        }
     }
     let body: Vec<&str> = text
         .lines()
@@ -88,7 +111,10 @@ fn check_one(dir: &Path, spec: &str) -> Result<(), String> {
         .filter(|l| !l.contains("ANCHOR"))
         .collect();
     if body.iter().all(|l| l.trim().is_empty()) {
-        return Err(format!("anchor {selector} in {} is empty or ends before it starts", path.display()));
+        return Err(format!(
+            "anchor {selector} in {} is empty or ends before it starts",
+            path.display()
+        ));
     }
     Ok(())
 }
@@ -120,8 +146,12 @@ mod tests {
 
     #[test]
     fn finds_directives_and_skips_escaped_ones() {
-        let text = "a\n{{#include ../x.rs:main}}\n\\{{#include nope.rs}}\n{{#rustdoc_include y.rs:1:3}}";
-        assert_eq!(directives(text), [(2, "../x.rs:main".to_string()), (4, "y.rs:1:3".to_string())]);
+        let text =
+            "a\n{{#include ../x.rs:main}}\n\\{{#include nope.rs}}\n{{#rustdoc_include y.rs:1:3}}";
+        assert_eq!(
+            directives(text),
+            [(2, "../x.rs:main".to_string()), (4, "y.rs:1:3".to_string())]
+        );
     }
 
     #[test]
@@ -133,11 +163,23 @@ mod tests {
         assert!(check_one(&dir, "a.rs").is_ok());
         assert!(check_one(&dir, "a.rs:2:3").is_ok());
         assert!(check_one(&dir, "a.rs:9").unwrap_err().contains("outside"));
-        assert!(check_one(&dir, "a.rs:two").unwrap_err().contains("no `ANCHOR: two`"));
+        assert!(
+            check_one(&dir, "a.rs:two")
+                .unwrap_err()
+                .contains("no `ANCHOR: two`")
+        );
         assert!(check_one(&dir, "a.rs:empty").unwrap_err().contains("empty"));
-        assert!(check_one(&dir, "missing.rs:one").unwrap_err().contains("cannot read"));
+        assert!(
+            check_one(&dir, "missing.rs:one")
+                .unwrap_err()
+                .contains("cannot read")
+        );
         // `one` must not match an anchor named `one_more`.
-        fs::write(dir.join("b.rs"), "// ANCHOR: one_more\nx\n// ANCHOR_END: one_more\n").unwrap();
+        fs::write(
+            dir.join("b.rs"),
+            "// ANCHOR: one_more\nx\n// ANCHOR_END: one_more\n",
+        )
+        .unwrap();
         assert!(check_one(&dir, "b.rs:one").is_err());
         fs::remove_dir_all(&dir).unwrap();
     }

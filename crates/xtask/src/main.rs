@@ -18,7 +18,12 @@ mod includes;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["exercise", id] => exercises::run_one(&root, id),
         ["check-exercises"] => exercises::check_all(&root),
         ["exercise-table"] => exercises::print_table(&root),
