@@ -82,7 +82,7 @@ impl Record {
     /// The machine-readable line:
     /// `result workload=echo target=reference conns=10 ... rt_per_s=51234.5`.
     ///
-    /// Floats get two decimals; whitespace in labels becomes `_` so every
+    /// Floats get two decimals (four below 1); whitespace in labels becomes `_` so every
     /// field stays one `key=value` word.
     pub fn line(&self) -> String {
         self.to_string()
@@ -138,6 +138,7 @@ impl fmt::Display for Record {
         for (k, v) in &self.fields {
             match v {
                 Val::Int(i) => write!(f, " {k}={i}")?,
+                Val::Float(x) if x.abs() < 1.0 => write!(f, " {k}={x:.4}")?,
                 Val::Float(x) => write!(f, " {k}={x:.2}")?,
                 Val::Text(s) => write!(f, " {k}={}", word(s))?,
             }
@@ -156,13 +157,15 @@ fn word(s: &str) -> String {
         .collect()
 }
 
-/// Two decimals are plenty for rates and microseconds, and keep the JSON
-/// readable.
+/// Two decimals are plenty for rates and microseconds and keep the JSON
+/// readable; values under 1 (seconds of a short phase) keep four.
 fn round2(f: f64) -> f64 {
-    if f.is_finite() {
-        (f * 100.0).round() / 100.0
-    } else {
+    if !f.is_finite() {
         0.0
+    } else if f.abs() < 1.0 {
+        (f * 10_000.0).round() / 10_000.0
+    } else {
+        (f * 100.0).round() / 100.0
     }
 }
 
@@ -200,6 +203,18 @@ mod tests {
         assert_eq!(back.get("note"), Some(&Val::Text(String::new())));
         assert_eq!(back.num("note"), None);
         assert!(Record::from_json(&serde_json::json!({"target": "x"})).is_none());
+    }
+
+    #[test]
+    fn small_floats_keep_four_decimals() {
+        let r = Record::new("chat", "t")
+            .float("secs", 0.00346)
+            .float("big", 12.345);
+        assert_eq!(
+            r.line(),
+            "result workload=chat target=t secs=0.0035 big=12.35"
+        );
+        assert_eq!(r.json()["secs"], 0.0035);
     }
 
     #[test]

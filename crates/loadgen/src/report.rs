@@ -80,9 +80,15 @@ pub fn targets(records: &[Record]) -> Vec<Target> {
         "rt_per_s",
     ));
     t.push(ratio_target(
-        "connect conns/s at 10 clients: lesson06 (default) / lesson05".into(),
+        "connect conns/s at 10 clients: lesson06 (workers = clients) / lesson05".into(),
         1.2,
-        find(records, "connect", "lesson06 default", "clients", 10.0),
+        find(
+            records,
+            "connect",
+            "lesson06 workers=conns",
+            "clients",
+            10.0,
+        ),
         find(records, "connect", "lesson05", "clients", 10.0),
         "conns_per_s",
     ));

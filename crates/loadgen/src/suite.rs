@@ -391,7 +391,7 @@ impl Plan {
                 chat_messages: 100,
                 chat_big: Some(10_000),
                 fetch_bytes: 1 << 30,
-                fetch_runs: 3,
+                fetch_runs: 5,
             }
         }
     }
@@ -461,6 +461,7 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
         for &n in &plan.connect_clients {
             for d in [
                 bins.lesson05(),
+                bins.lesson06_sized(n),
                 bins.lesson06_default(),
                 bins.reference(true),
             ] {
