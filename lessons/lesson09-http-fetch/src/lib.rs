@@ -180,13 +180,17 @@ pub fn request(url: &Url, extra: &[(String, String)]) -> Vec<u8> {
 
 /// Opens the connection for `url`, sends the request, and reads the final
 /// response head. Returns the head and the reader, positioned at the body.
-fn send(url: &Url, opts: &Options) -> Result<(Head, BufReader<TcpStream>)> {
+fn send(
+    url: &Url,
+    headers: &[(String, String)],
+    opts: &Options,
+) -> Result<(Head, BufReader<TcpStream>)> {
     // Every address the host resolves to is tried, each bounded by the timeout.
     let stream = common::addr::connect_any(&url.host, url.port, Some(opts.timeout))?;
     stream.set_read_timeout(Some(opts.timeout))?;
     stream.set_write_timeout(Some(opts.timeout))?;
     (&stream)
-        .write_all(&request(url, &opts.headers))
+        .write_all(&request(url, headers))
         .with_context(|| format!("send request to {url}"))?;
     let mut reader = BufReader::with_capacity(READ_BUF, stream);
     let head = response::read_final_head(&mut reader).map_err(|e| explain(e, opts))?;
@@ -214,10 +218,14 @@ pub fn fetch<W: Write>(
     open: impl FnOnce() -> Result<W>,
 ) -> Result<Outcome> {
     let mut url = Url::parse(url).with_context(|| format!("URL {url:?}"))?;
+    // The -H headers; credentials among them are dropped if a redirect
+    // leads to another host (see `CREDENTIALS`).
+    let mut headers = opts.headers.clone();
     let mut open = Some(open);
     let mut out: Option<W> = None;
     for hop in 0..=MAX_REDIRECTS {
-        let (head, mut reader) = send(&url, opts).with_context(|| format!("GET {url}"))?;
+        let (head, mut reader) =
+            send(&url, &headers, opts).with_context(|| format!("GET {url}"))?;
         if opts.fail && head.status >= 400 {
             return Ok(Outcome::HttpFailure {
                 url,
@@ -239,9 +247,13 @@ pub fn fetch<W: Write>(
                 bail!("GET {url}: too many redirects: stopped after following {MAX_REDIRECTS}");
             }
             let location = String::from_utf8_lossy(location);
-            url = url
+            let next = url
                 .join(&location)
                 .with_context(|| format!("GET {url}: redirect to {location:?}"))?;
+            if (&next.host, next.port) != (&url.host, url.port) {
+                headers.retain(|(name, _)| !is_credential(name));
+            }
+            url = next;
             continue; // the rest of this response is dropped with its connection
         }
         let framing = head.framing().with_context(|| format!("GET {url}"))?;
@@ -258,6 +270,18 @@ pub fn fetch<W: Write>(
     unreachable!("the loop returns or bails on its last round")
 }
 // ANCHOR_END: fetch
+
+/// Request headers that carry credentials. A password given for one host
+/// must not be handed to whatever host a redirect names, so these `-H`
+/// headers are sent only while the host and port stay those of the URL the
+/// user typed, as curl does (curl's `--location-trusted` would keep them;
+/// this lesson has no such flag).
+const CREDENTIALS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+
+/// Whether the header `name` carries credentials (see [`CREDENTIALS`]).
+fn is_credential(name: &str) -> bool {
+    CREDENTIALS.iter().any(|c| name.eq_ignore_ascii_case(c))
+}
 
 /// The statuses `-L` follows. 300 (Multiple Choices) is left alone: there
 /// is no single place to go.

@@ -144,6 +144,14 @@ fn respond(s: &mut TcpStream, path: &str, head: &str, me: SocketAddr) -> std::io
         ["big", n] => generated(s, n.parse().unwrap(), false),
         ["bigchunked", n] => generated(s, n.parse().unwrap(), true),
         ["echo"] => with_length(s, head.as_bytes()),
+        // /to/HOST:PORT/PATH redirects to http://HOST:PORT/PATH.
+        ["to", target @ ..] => {
+            let location = format!("http://{}", target.join("/"));
+            s.write_all(
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
+            )
+        }
         ["interim"] => {
             s.write_all(
                 b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n",
@@ -482,6 +490,40 @@ fn redirect_chains_are_followed_up_to_five() {
     let run = run_bin(&["-L", &origin.url("/hop/6")]);
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("too many redirects"), "{}", run.stderr);
+}
+
+/// `-H` credentials (`Authorization`, `Cookie`) follow a redirect on the
+/// same host and port, and are dropped when it leads elsewhere; other `-H`
+/// headers always follow.
+#[test]
+fn credentials_are_not_sent_to_another_host() {
+    let first = Origin::start();
+    let other = Origin::start();
+    let mut o = opts();
+    o.follow = true;
+    o.headers = vec![
+        ("Authorization".into(), "Basic c2VjcmV0".into()),
+        ("cookie".into(), "session=1".into()),
+        ("X-Keep".into(), "yes".into()),
+    ];
+    let same = format!("/to/{}/echo", first.addr);
+    let (_, body) = get(&first.url(&same), &o).unwrap();
+    let sent = String::from_utf8(body).unwrap();
+    assert!(
+        sent.contains("\r\nAuthorization: Basic c2VjcmV0\r\n"),
+        "{sent}"
+    );
+    assert!(sent.contains("\r\ncookie: session=1\r\n"), "{sent}");
+
+    let elsewhere = format!("/to/{}/echo", other.addr);
+    let (_, body) = get(&first.url(&elsewhere), &o).unwrap();
+    let sent = String::from_utf8(body).unwrap();
+    assert!(sent.starts_with("GET /echo HTTP/1.1\r\n"), "{sent}");
+    assert!(sent.contains("\r\nX-Keep: yes\r\n"), "{sent}");
+    assert!(!sent.contains("c2VjcmV0"), "credentials leaked: {sent}");
+    assert!(!sent.contains("session=1"), "cookie leaked: {sent}");
+    // The first host did get them.
+    assert!(first.requests().iter().all(|r| r.contains("c2VjcmV0")));
 }
 
 /// `-f` exits 22 on a 404 and writes nothing (no file is created);
