@@ -110,12 +110,14 @@ mod tests {
 
     #[test]
     fn connect_any_names_every_refused_address() {
-        // Bind then drop to find a port nobody listens on.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // A socket that is bound but never listens: every connection to
+        // its port is refused, and the port stays ours while it lives.
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        let port = socket.local_addr().unwrap().as_socket().unwrap().port();
         let err = connect_any("127.0.0.1", port, Some(Duration::from_secs(2))).unwrap_err();
         let text = format!("{err:#}");
         assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");

@@ -454,3 +454,32 @@ mod tests {
         assert!(after > before, "{before:?} -> {after:?}");
     }
 }
+
+/// A loopback TCP port on which every connection is refused, for as long as
+/// this value lives.
+///
+/// "Bind a listener, note its port, drop it" is not enough in a test
+/// process that also spawns children: a child forked at that moment holds a
+/// copy of the listening socket until it `exec`s, so a connect can still be
+/// accepted; and once dropped, the port may be handed to another test. A
+/// socket that is bound but never listens keeps the port, and the kernel
+/// answers every connection attempt with a reset (ECONNREFUSED).
+#[derive(Debug)]
+pub struct RefusedPort {
+    _socket: socket2::Socket,
+    /// The port nobody will ever accept on.
+    pub port: u16,
+}
+
+/// See [`RefusedPort`].
+pub fn refused_port() -> RefusedPort {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("socket");
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any.into()).expect("bind 127.0.0.1:0");
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    RefusedPort {
+        _socket: socket,
+        port,
+    }
+}

@@ -47,13 +47,9 @@ fn args(host: &str, port: u16, message: &str, timeout: f64) -> Args {
     }
 }
 
-/// A port nobody listens on: bind, note the port, close.
-fn unused_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A port nobody listens on (see `testkit::RefusedPort`); keep the guard.
+fn unused_port() -> testkit::RefusedPort {
+    testkit::refused_port()
 }
 
 /// The whole conversation: the server sees exactly the message followed by
@@ -194,7 +190,8 @@ fn binary_sends_the_given_message() {
 /// A refused connection: exit 1 and one `error:` line naming the address.
 #[test]
 fn binary_refused_connection_is_one_error_line_naming_the_address() {
-    let port = unused_port();
+    let refused = unused_port();
+    let port = refused.port;
     let run = testkit::run(BIN, &["--port", &port.to_string()], b"", PATIENCE);
     assert_eq!(run.code(), Some(1));
     assert_eq!(run.stdout, "");

@@ -309,11 +309,8 @@ fn binary_client_reports_a_server_that_closed_early() {
 /// Nobody listening: exit 1, the error names the address.
 #[test]
 fn binary_client_refused_names_the_address() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refused = testkit::refused_port();
+    let port = refused.port;
     let run = run_client(port, &[], b"x\n");
     assert_eq!(run.code(), Some(1));
     assert!(

@@ -750,12 +750,8 @@ fn bad_arguments_and_refused_connections() {
         let run = testkit::run(BIN, args, b"", PATIENCE);
         assert_eq!(run.code(), Some(2), "{args:?}: {run:?}");
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let refused = testkit::refused_port();
+    let port = refused.port.to_string();
     let run = testkit::run(
         BIN,
         &["client", "--port", &port, "--name", "x"],

@@ -589,11 +589,8 @@ fn silent_servers_time_out() {
 /// A refused connection is an error naming the address.
 #[test]
 fn refused_connection_names_the_address() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refused = testkit::refused_port();
+    let port = refused.port;
     let run = run_bin(&[&format!("http://127.0.0.1:{port}/")]);
     assert_eq!(run.code, Some(1));
     assert!(

@@ -222,8 +222,7 @@ fn sigterm_with_idle_client_exits_and_removes_the_socket() {
 #[test]
 fn stale_socket_is_removed() {
     let (_dir, path) = scratch();
-    drop(UnixListener::bind(&path).unwrap()); // the file stays, nobody listens
-    assert_eq!(socket_path::probe(&path).unwrap(), Probe::Stale);
+    make_stale(&path);
     let server = spawn(&path, &[]);
     let note = server.next_line(PATIENCE).unwrap();
     assert_eq!(
@@ -237,12 +236,26 @@ fn stale_socket_is_removed() {
     assert_eq!(round_trip(&mut client, b"fresh\n"), b"fresh\n");
 }
 
+/// Leaves a stale socket file at `path`: bound, then closed, nobody listening.
+///
+/// Closing is not instant for the kernel when this test process is also
+/// spawning children (other tests run in parallel): a child forked at that
+/// moment holds a copy of the listening descriptor until it `exec`s, and
+/// for that short while the socket is still live. So wait until it reads
+/// as stale.
+fn make_stale(path: &Path) {
+    drop(UnixListener::bind(path).unwrap()); // the file stays, nobody listens
+    testkit::eventually("the socket to go stale", || {
+        socket_path::probe(path).unwrap() == Probe::Stale
+    });
+}
+
 /// The library says which case it met.
 #[test]
 fn clear_stale_reports_what_it_found() {
     let (_dir, path) = scratch();
     assert_eq!(socket_path::clear_stale(&path).unwrap(), Previous::Nothing);
-    drop(UnixListener::bind(&path).unwrap());
+    make_stale(&path);
     assert_eq!(
         socket_path::clear_stale(&path).unwrap(),
         Previous::StaleSocket
@@ -292,7 +305,7 @@ fn directory_is_refused_and_kept() {
 fn symlink_is_refused_and_neither_end_removed() {
     let (dir, path) = scratch();
     let target = dir.path().join("real.sock");
-    drop(UnixListener::bind(&target).unwrap());
+    make_stale(&target);
     std::os::unix::fs::symlink(&target, &path).unwrap();
     expect_refusal(&path, "is a symbolic link, not a socket");
     assert!(
