@@ -87,8 +87,11 @@ pub fn line_chart(
         .x_label_area_size(48)
         .y_label_area_size(84);
     let xr = ((xmin * 0.7).max(0.5)..xmax * 1.4).log_scale();
+    // Label 1, 2, 5, 10, 20, 50, ... (the log axis offers every integer).
     let fmt_x = |x: &f64| {
-        if (x.log10() - x.log10().round()).abs() < 1e-9 {
+        let decade = 10f64.powf(x.log10().floor());
+        let m = x / decade;
+        if [1.0, 2.0, 5.0].iter().any(|k| (m - k).abs() < 1e-9) {
             format!("{x:.0}")
         } else {
             String::new()
@@ -124,7 +127,7 @@ pub fn line_chart(
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(SeriesLabelPosition::UpperLeft)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
                 .label_font(("sans-serif", 14))
@@ -135,14 +138,15 @@ pub fn line_chart(
     match yscale {
         YScale::Linear => {
             let chart = builder
-                .build_cartesian_2d(xr, 0.0..(ymax * 1.25).max(1.0))
+                // Head room above the data for the legend.
+                .build_cartesian_2d(xr, 0.0..(ymax * 1.6).max(1.0))
                 .map_err(err)?;
             draw!(chart);
         }
         YScale::Log => {
             let lo = (ymin * 0.5).max(1.0);
             let chart = builder
-                .build_cartesian_2d(xr, (lo..(ymax * 3.0).max(lo * 10.0)).log_scale())
+                .build_cartesian_2d(xr, (lo..(ymax * 40.0).max(lo * 10.0)).log_scale())
                 .map_err(err)?;
             draw!(chart);
         }
