@@ -333,16 +333,20 @@ fn udp_counts_loss() {
     let r = udp::run(&udp::UdpOpts {
         addr,
         size: 64,
-        timeout: Duration::from_millis(20),
+        // Generous: a reply delayed past this by a loaded machine would
+        // count as lost too.
+        timeout: Duration::from_millis(200),
         warmup: Duration::ZERO,
-        duration: Duration::from_millis(500),
+        duration: Duration::from_millis(1500),
         target: "lossy".into(),
     })
     .unwrap();
     let (sent, received, lost) = (int(&r, "sent"), int(&r, "received"), int(&r, "lost"));
     assert_eq!(sent, received + lost, "{r:?}");
+    assert!(received >= 1 && lost >= 1, "{r:?}");
+    // Every other datagram is dropped: about half are lost.
     let loss = r.num("loss_pct").unwrap();
-    assert!((30.0..=70.0).contains(&loss), "{r:?}");
+    assert!((30.0..=80.0).contains(&loss), "{r:?}");
 }
 
 /// The generated-content HTTP server sends exactly n pattern bytes.
