@@ -458,12 +458,9 @@ fn binaries_print_result_lines() {
 /// Nothing listening: a clear error and exit 1, no panic.
 #[test]
 fn refused_connection_is_an_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    // Bound but never listening: every connect is refused (see testkit).
+    let refused = testkit::refused_port();
+    let addr = format!("127.0.0.1:{}", refused.port);
     let run = testkit::run(
         BIN,
         &["echo", "--addr", &addr, "--duration", "0.2"],
