@@ -1,6 +1,7 @@
 # socket-lessons: every command a learner, teacher or CI needs.
 #
-#   make test-all            everything CI checks (fmt, clippy, tests, docs, book, exercises)
+#   make test-all            everything CI checks (fmt, clippy, tests, docs, book, exercises,
+#                            and a 15 s smoke run of the benchmark harness)
 #   make book / serve-book   build / serve the mdBook
 #   make exercise EX=03-1    check your answer to exercise 1 of lesson 03
 
@@ -13,7 +14,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
         check-exercises exercise exercise-table tools bench bench-smoke
 
-test-all: fmt-check clippy test doc check-includes book check-exercises
+test-all: fmt-check clippy test doc check-includes book check-exercises bench-smoke
 	@echo "test-all: everything passed"
 
 fmt-check:
