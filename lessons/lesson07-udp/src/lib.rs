@@ -16,6 +16,7 @@
 //! - [`ping`]: the client's send/wait/count loop, reporting to any `Write`.
 //! - [`Tally`]: the bookkeeping of one run: what was sent, what came back.
 //! - [`probe`]: what `connect()` changes for a UDP socket (ICMP errors).
+//! - [`peers`]: who the server has heard from, forgotten after `--idle-timeout`.
 
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
@@ -25,6 +26,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use common::{Shutdown, outln};
+
+pub mod peers;
+use peers::{MAX_PEERS, Peers};
 
 /// The most payload one UDP datagram can carry over IPv4: the 16-bit IP
 /// total length (65,535) minus a 20-byte IP header and an 8-byte UDP header.
@@ -77,6 +81,11 @@ pub struct ServerArgs {
     /// Do not log every datagram (only the ready line and the summary).
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds of silence after which a peer (a source address) is
+    /// forgotten. UDP has no connections to close: this is how a UDP server
+    /// decides a client has gone. See [`peers`].
+    #[arg(long, default_value = "30", value_parser = common::args::parse_secs)]
+    pub idle_timeout: Duration,
 }
 
 /// Faults the server injects, so loss, duplication and reordering can be
@@ -142,6 +151,7 @@ pub fn run(args: Args) -> Result<()> {
             let config = ServerConfig {
                 faults: a.faults,
                 quiet: a.quiet,
+                idle_timeout: a.idle_timeout,
             };
             let s = serve(&socket, &shutdown, &config)?;
             outln!(
@@ -171,12 +181,24 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// Server settings that tests set directly.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// See [`Faults`].
     pub faults: Faults,
     /// See [`ServerArgs::quiet`].
     pub quiet: bool,
+    /// See [`ServerArgs::idle_timeout`].
+    pub idle_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            faults: Faults::default(),
+            quiet: false,
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// What the server did before it stopped.
@@ -194,14 +216,19 @@ pub struct ServerSummary {
     pub reordered: u64,
     /// Payload bytes sent back.
     pub bytes: u64,
+    /// Peer sessions: distinct source addresses, counting one again if it
+    /// came back after being forgotten.
+    pub peers: u64,
 }
 
 // ANCHOR: serve
 /// Echoes datagrams on `socket` until `shutdown` is triggered.
 ///
-/// There is no `accept` and no per-client state: every `recv_from` returns one
+/// There is no `accept` and no connection: every `recv_from` returns one
 /// whole datagram *and the address it came from*, and `send_to` answers that
-/// address. One socket serves every client.
+/// address. One socket serves every client. The only per-client state is
+/// what the server chooses to keep: here a bounded table of [`peers`],
+/// forgotten after `idle_timeout` of silence.
 ///
 /// A blocking `recv_from` cannot be interrupted by a signal flag, so the
 /// socket gets a short read timeout and the loop re-checks the flag each time
@@ -218,7 +245,22 @@ pub fn serve(
     let mut summary = ServerSummary::default();
     // An answer held back by `--reorder-every`, sent after the next one.
     let mut held: Option<(Vec<u8>, SocketAddr)> = None;
+    let mut peers = Peers::new(MAX_PEERS);
+    let mut last_sweep = Instant::now();
     while !shutdown.is_triggered() {
+        // Forget silent peers, at most once per poll interval.
+        if last_sweep.elapsed() >= SHUTDOWN_POLL {
+            last_sweep = Instant::now();
+            for (addr, gone) in peers.expire(last_sweep, config.idle_timeout) {
+                if !config.quiet {
+                    outln!(
+                        "{addr}: silent for {}, forgotten after {} datagrams",
+                        common::text::secs(config.idle_timeout),
+                        gone.datagrams
+                    );
+                }
+            }
+        }
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
             Err(e) if common::line_reader::is_timeout(&e) => continue,
@@ -229,6 +271,18 @@ pub fn serve(
             Err(e) => return Err(e).context("recv_from"),
         };
         summary.received += 1;
+        let (new, evicted) = peers.seen(peer, Instant::now());
+        if !config.quiet {
+            if let Some((addr, gone)) = evicted {
+                outln!(
+                    "{addr}: forgotten after {} datagrams (peer table full)",
+                    gone.datagrams
+                );
+            }
+            if new {
+                outln!("{peer}: new peer");
+            }
+        }
         let datagram = &buf[..n];
         let seq = summary.received;
         let nth = |every: Option<NonZeroU64>| every.is_some_and(|k| seq % k.get() == 0);
@@ -259,6 +313,7 @@ pub fn serve(
             outln!("{peer}: {n} bytes, {action}");
         }
     }
+    summary.peers = peers.sessions();
     Ok(summary)
 }
 // ANCHOR_END: serve

@@ -27,6 +27,7 @@ fn start(faults: Faults) -> (SocketAddr, Shutdown, thread::JoinHandle<ServerSumm
             &ServerConfig {
                 faults,
                 quiet: true,
+                ..ServerConfig::default()
             },
         )
         .unwrap()
@@ -440,4 +441,61 @@ fn binary_server_shuts_down_on_signals_with_a_summary() {
             "{sig}"
         );
     }
+}
+
+/// Each source address is a peer; the summary counts them.
+#[test]
+fn the_server_counts_its_peers() {
+    let (addr, shutdown, server) = start(Faults::default());
+    for _ in 0..2 {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(PATIENCE)).unwrap();
+        for _ in 0..3 {
+            socket.send_to(b"hi", addr).unwrap();
+            let mut buf = [0u8; 8];
+            assert_eq!(socket.recv(&mut buf).unwrap(), 2);
+        }
+    }
+    shutdown.trigger();
+    let summary = server.join().unwrap();
+    assert_eq!((summary.received, summary.peers), (6, 2));
+}
+
+/// `--idle-timeout`: UDP has no connection to close, so a peer is forgotten
+/// after that long without a datagram, and the log says so; one that comes
+/// back is a new peer.
+#[test]
+fn binary_forgets_a_silent_peer_after_the_idle_timeout() {
+    let server = Server::spawn(BIN, &["server", "--port", "0", "--idle-timeout", "0.5"]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(PATIENCE)).unwrap();
+    let me = socket.local_addr().unwrap();
+    let mut buf = [0u8; 8];
+    // Taken before the last send: the server hears it later, so it may not
+    // forget us before `sent + 0.5 s`.
+    let mut sent = Instant::now();
+    for _ in 0..2 {
+        sent = Instant::now();
+        socket.send_to(b"ab", server.addr()).unwrap();
+        assert_eq!(socket.recv(&mut buf).unwrap(), 2);
+    }
+    assert_eq!(
+        server.expect_line(|l| l.contains("new peer")),
+        format!("{me}: new peer")
+    );
+    let gone = server.expect_line(|l| l.contains("forgotten"));
+    assert!(
+        sent.elapsed() >= Duration::from_millis(500),
+        "forgotten too early"
+    );
+    assert_eq!(
+        gone,
+        format!("{me}: silent for 0.5s, forgotten after 2 datagrams")
+    );
+    socket.send_to(b"ab", server.addr()).unwrap();
+    assert_eq!(socket.recv(&mut buf).unwrap(), 2);
+    assert_eq!(
+        server.expect_line(|l| l.contains("new peer")),
+        format!("{me}: new peer")
+    );
 }
