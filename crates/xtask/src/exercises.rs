@@ -294,7 +294,12 @@ impl TestRun {
             .lines()
             .skip_while(|l| !l.contains("panicked at"))
             .skip(1)
-            .take_while(|l| !l.starts_with("----") && !l.starts_with("note:") && !l.is_empty())
+            .take_while(|l| {
+                !l.starts_with("----")
+                    && !l.starts_with("note:")
+                    && !l.starts_with("stack backtrace:")
+                    && !l.is_empty()
+            })
             .collect();
         (!message.is_empty()).then(|| message.join(" "))
     }
@@ -323,6 +328,8 @@ fn cargo_test(package: &str, starters: bool, filter: Option<&str>) -> Result<Tes
         "--test",
         "exercises",
     ]);
+    // A learner needs the panic message, not a backtrace through libtest.
+    cmd.env("RUST_BACKTRACE", "0");
     if starters {
         cmd.args(["--features", "starters"]);
     }
