@@ -171,6 +171,16 @@ impl Shutdown {
     }
     // ANCHOR_END: track
 
+    /// Like [`track`](Self::track) for a stream shared through an `Arc`: the
+    /// hook keeps a second reference instead of a second descriptor, so a
+    /// server with many clients spends one descriptor per client, not two.
+    pub fn track_shared(&self, stream: &Arc<TcpStream>) -> HookGuard {
+        let handle = Arc::clone(stream);
+        self.on_trigger(move || {
+            let _ = handle.shutdown(std::net::Shutdown::Both);
+        })
+    }
+
     fn hooks(&self) -> MutexGuard<'_, Hooks> {
         // A hook never panics while the lock is held, but if one ever did the
         // map is still consistent, so recover it instead of propagating.
@@ -253,6 +263,27 @@ mod tests {
         thread::sleep(Duration::from_millis(50));
         shutdown.trigger();
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Ok(0));
+    }
+
+    #[test]
+    fn trigger_wakes_a_read_on_a_shared_stream_without_a_second_descriptor() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let served = Arc::new(listener.accept().unwrap().0);
+        let shutdown = Shutdown::new();
+        let guard = shutdown.track_shared(&served);
+        assert_eq!(Arc::strong_count(&served), 2, "the hook holds a reference");
+        let (tx, rx) = mpsc::channel();
+        let reader = Arc::clone(&served);
+        thread::spawn(move || {
+            let mut buf = [0u8; 16];
+            tx.send((&*reader).read(&mut buf).map_err(|e| e.kind()))
+                .unwrap();
+        });
+        thread::sleep(Duration::from_millis(50));
+        shutdown.trigger();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Ok(0));
+        drop(guard);
     }
 
     #[test]

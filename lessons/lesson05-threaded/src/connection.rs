@@ -11,6 +11,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -83,7 +84,9 @@ pub struct Service {
 /// shutdown closes it even while it waits in lesson 06's queue.
 #[derive(Debug)]
 pub struct Client {
-    stream: TcpStream,
+    /// Shared with the shutdown hook, which needs to reach the socket to shut
+    /// it down; an `Arc` costs no second descriptor, unlike `try_clone`.
+    stream: Arc<TcpStream>,
     peer: SocketAddr,
     /// Unregisters the shutdown hook when the client is done.
     _closed_at_shutdown: HookGuard,
@@ -131,24 +134,26 @@ impl Service {
 
     // ANCHOR: admit
     /// Prepares an accepted connection: timeouts, no Nagle delay, and a
-    /// shutdown hook. The hook needs a second descriptor for the socket, so
-    /// this is where a process that is out of descriptors (EMFILE) usually
-    /// notices; the client is then told the server is busy and closed, and
-    /// `None` is returned.
+    /// shutdown hook that shuts the socket down when the server stops. If a
+    /// socket option cannot be set, the client is told the server is busy
+    /// and closed, and `None` is returned.
     pub fn admit(&self, stream: TcpStream, peer: SocketAddr) -> Option<Client> {
         let setup = stream
             .set_read_timeout(Some(self.config.idle_timeout))
             .and_then(|()| stream.set_write_timeout(Some(self.config.idle_timeout)))
             // One small reply per line: without this, Nagle's algorithm and
             // the peer's delayed ACK can hold each reply back for ~40 ms.
-            .and_then(|()| stream.set_nodelay(true))
-            .and_then(|()| self.shutdown.track(&stream));
+            .and_then(|()| stream.set_nodelay(true));
         match setup {
-            Ok(guard) => Some(Client {
-                stream,
-                peer,
-                _closed_at_shutdown: guard,
-            }),
+            Ok(()) => {
+                let stream = Arc::new(stream);
+                let guard = self.shutdown.track_shared(&stream);
+                Some(Client {
+                    stream,
+                    peer,
+                    _closed_at_shutdown: guard,
+                })
+            }
             Err(e) => {
                 errln!("error: set up client {peer}: {e}; turning it away");
                 self.turn_away(stream, peer);
@@ -174,7 +179,7 @@ impl Service {
     /// Serves one client from greeting to close, logging how it ended.
     /// Never panics on anything the peer does; every way out closes the socket.
     pub fn handle(&self, client: Client) {
-        let Client { stream, peer, .. } = &client;
+        let (stream, peer): (&TcpStream, _) = (&client.stream, &client.peer);
         if self.shutdown.is_triggered() {
             // Lesson 06: a client still queued at shutdown is only closed.
             return;

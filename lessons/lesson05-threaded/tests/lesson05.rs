@@ -264,3 +264,34 @@ fn bad_flags_and_port_in_use() {
         "{run:?}"
     );
 }
+
+/// Each client costs the server one file descriptor, not two: the shutdown
+/// hook shares the socket through an `Arc` instead of duplicating it. With
+/// the common default limit of 1,024 descriptors, two per client would
+/// make the server run out near 500 clients, below `--max-clients`.
+#[test]
+fn binary_spends_one_descriptor_per_client() {
+    let server = Server::spawn(BIN, &["--port", "0", "--quiet"]);
+    let open_fds = || {
+        std::fs::read_dir(format!("/proc/{}/fd", server.pid()))
+            .unwrap()
+            .count()
+    };
+    let before = open_fds();
+    let clients: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut c = testkit::connect(server.addr());
+            // The greeting proves the client was admitted and has its thread.
+            assert_eq!(read_line(&mut c), "Hello client");
+            c
+        })
+        .collect();
+    let during = open_fds();
+    assert!(
+        during - before <= clients.len() + 2,
+        "{} descriptors for {} clients",
+        during - before,
+        clients.len()
+    );
+    assert!(during - before >= clients.len(), "clients not all open?");
+}
