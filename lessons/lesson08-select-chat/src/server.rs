@@ -355,6 +355,15 @@ impl Room {
                 return;
             };
             match c.stream.read(&mut chunk) {
+                // EOF: the client has nothing more to say, but it may still
+                // be reading (a client on a pipe half-closes after its last
+                // line). If it is owed output (its `Welcome`, the echo of
+                // its last lines), leave in order so that output is sent
+                // before we close; otherwise close now.
+                Ok(0) if c.leaving.is_none() && !c.output.is_empty() => {
+                    self.leave(id, "closed the connection");
+                    return;
+                }
                 Ok(0) => {
                     self.doomed.push((id, Gone::Closed));
                     return;

@@ -92,6 +92,31 @@ fn who(s: &mut TcpStream) -> String {
 
 // ---- the protocol table, row by row ----
 
+/// A client that sends everything and half-closes at once (a client on a
+/// pipe, `printf 'NAME:x\nhi\n' | nc -N`) still gets what it is owed: the
+/// server may read its lines *and* its EOF in one pass, before it has
+/// written the `Welcome`, and must not close without sending it.
+#[test]
+fn a_client_that_half_closes_at_once_still_gets_its_output() {
+    let room = Room::quiet();
+    let mut watcher = join(room.addr, "watcher");
+    for i in 0..20 {
+        let mut s = testkit::connect(room.addr);
+        s.write_all(format!("NAME:pipe{i}\nhello {i}\n").as_bytes())
+            .unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let got = String::from_utf8(testkit::read_to_end(&mut s)).unwrap();
+        assert_eq!(got, format!("Welcome pipe{i}\n"), "round {i}");
+        for want in [
+            format!("pipe{i} joined"),
+            format!("pipe{i}: hello {i}"),
+            format!("pipe{i} left"),
+        ] {
+            assert_eq!(read_line(&mut watcher), want, "round {i}");
+        }
+    }
+}
+
 /// `NAME:<name>` -> `Welcome <name>` to the newcomer, `<name> joined` to the others.
 #[test]
 fn join_gets_welcome_and_others_hear_of_it() {
