@@ -170,6 +170,30 @@ impl Server {
         }
     }
 
+    /// Asserts the server keeps running and uses less than `max_cpu` of CPU
+    /// time over `over`: what "waits instead of spinning" means in the
+    /// out-of-descriptors tests (a spinning loop burns the whole interval).
+    pub fn assert_not_spinning(&mut self, over: Duration, max_cpu: Duration) {
+        assert!(
+            self.is_running(),
+            "server exited; stderr: {}",
+            self.stderr()
+        );
+        let before = cpu_time(self.pid());
+        thread::sleep(over);
+        let used = cpu_time(self.pid()) - before;
+        assert!(
+            used < max_cpu,
+            "spinning: {used:?} of CPU in {over:?}; stderr: {}",
+            self.stderr()
+        );
+        assert!(
+            self.is_running(),
+            "server exited; stderr: {}",
+            self.stderr()
+        );
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("try_wait").is_none()

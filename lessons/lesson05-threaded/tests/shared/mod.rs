@@ -150,15 +150,7 @@ pub fn out_of_descriptors_recovers(bin: &str, args: &[&str]) {
     testkit::eventually("EMFILE reported", || {
         server.stderr().contains("Too many open files")
     });
-    assert!(server.is_running());
-    let before = testkit::cpu_time(server.pid());
-    thread::sleep(Duration::from_secs(1));
-    let used = testkit::cpu_time(server.pid()) - before;
-    assert!(
-        used < Duration::from_millis(300),
-        "spinning: {used:?} CPU in 1 s"
-    );
-    assert!(server.is_running());
+    server.assert_not_spinning(Duration::from_secs(1), Duration::from_millis(300));
 
     drop(clients);
     // The server finishes the closed clients, accepts again, and serves.
