@@ -4,37 +4,19 @@
 
 mod shared;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use common::Shutdown;
-use lesson05_threaded::connection::{ClientConfig, Summary};
+use lesson05_threaded::connection::ClientConfig;
 use shared::*;
 use testkit::{PATIENCE, Server, is_closed, read_line};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lesson05-threaded");
 
-/// `serve` running in a thread on a free port, stopped by [`Running::stop`].
-struct Running {
-    addr: SocketAddr,
-    shutdown: Shutdown,
-    thread: thread::JoinHandle<Summary>,
-}
-
 fn start_with(config: ClientConfig, max_clients: usize) -> Running {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = Shutdown::new();
-    let s = shutdown.clone();
-    let thread =
-        thread::spawn(move || lesson05_threaded::serve(listener, &s, config, max_clients).unwrap());
-    Running {
-        addr,
-        shutdown,
-        thread,
-    }
+    Running::spawn(move |listener, s| lesson05_threaded::serve(listener, s, config, max_clients))
 }
 
 fn start() -> Running {
@@ -45,14 +27,6 @@ fn start() -> Running {
         },
         1024,
     )
-}
-
-impl Running {
-    /// Triggers shutdown and returns the summary once every thread is joined.
-    fn stop(self) -> Summary {
-        self.shutdown.trigger();
-        self.thread.join().unwrap()
-    }
 }
 
 /// Greeting, byte-exact echo of invalid UTF-8 and control characters.

@@ -6,38 +6,20 @@
 #[path = "../../lesson05-threaded/tests/shared/mod.rs"]
 mod shared;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::Shutdown;
-use lesson05_threaded::connection::{ClientConfig, Summary};
+use lesson05_threaded::connection::ClientConfig;
 use lesson06_thread_pool::PoolSize;
 use shared::*;
 use testkit::{PATIENCE, Server, is_closed, read_line};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lesson06-thread-pool");
 
-/// `serve` running in a thread on a free port, stopped by [`Running::stop`].
-struct Running {
-    addr: SocketAddr,
-    shutdown: Shutdown,
-    thread: thread::JoinHandle<Summary>,
-}
-
 fn start_with(config: ClientConfig, workers: usize, queue: usize) -> Running {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = Shutdown::new();
-    let s = shutdown.clone();
     let size = PoolSize { workers, queue };
-    let thread =
-        thread::spawn(move || lesson06_thread_pool::serve(listener, &s, config, size).unwrap());
-    Running {
-        addr,
-        shutdown,
-        thread,
-    }
+    Running::spawn(move |listener, s| lesson06_thread_pool::serve(listener, s, config, size))
 }
 
 fn quiet() -> ClientConfig {
@@ -50,13 +32,6 @@ fn quiet() -> ClientConfig {
 /// Four workers and a queue of 64, the shape of a small default server.
 fn start() -> Running {
     start_with(quiet(), 4, 64)
-}
-
-impl Running {
-    fn stop(self) -> Summary {
-        self.shutdown.trigger();
-        self.thread.join().unwrap()
-    }
 }
 
 /// Greeting, byte-exact echo of invalid UTF-8 and control characters.

@@ -7,12 +7,48 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use testkit::{PATIENCE, Server, connect, is_closed, read_line, read_line_bytes, reset, send_line};
+
+use common::Shutdown;
+use lesson05_threaded::connection::Summary;
+
+/// A library server running in a thread on a free port, stopped by
+/// [`Running::stop`].
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    thread: thread::JoinHandle<Summary>,
+}
+
+impl Running {
+    /// Binds 127.0.0.1:0 and runs `serve` (lesson 05's or lesson 06's, the
+    /// only difference between the two) on it in a thread.
+    pub fn spawn(
+        serve: impl FnOnce(TcpListener, &Shutdown) -> anyhow::Result<Summary> + Send + 'static,
+    ) -> Running {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let s = shutdown.clone();
+        let thread = thread::spawn(move || serve(listener, &s).unwrap());
+        Running {
+            addr,
+            shutdown,
+            thread,
+        }
+    }
+
+    /// Triggers shutdown and returns the summary once every thread is joined.
+    pub fn stop(self) -> Summary {
+        self.shutdown.trigger();
+        self.thread.join().unwrap()
+    }
+}
 
 /// The greeting, without its newline.
 pub const HELLO: &str = "Hello client";
