@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread;
@@ -138,13 +139,10 @@ impl Shutdown {
     /// The handle is a duplicate of the listener's descriptor, taken now,
     /// while descriptors are still to be had.
     pub fn wake_accept(&self, listener: &TcpListener) -> io::Result<HookGuard> {
-        let handle = listener.try_clone()?;
+        let handle = listener.as_fd().try_clone_to_owned()?;
         let target = connectable(listener.local_addr()?);
         Ok(self.on_trigger(move || {
-            if socket2::SockRef::from(&handle)
-                .shutdown(std::net::Shutdown::Read)
-                .is_ok()
-            {
+            if shut_down_reading(&handle) {
                 return;
             }
             // The connect can fail with EMFILE while the process is out of
@@ -159,14 +157,30 @@ impl Shutdown {
     }
     // ANCHOR_END: wake_accept
 
-    // ANCHOR: track
-    /// Arranges for `stream` to be shut down (both directions) when shutdown
-    /// begins, which wakes a thread blocked reading it. Keep the guard for as
-    /// long as the connection is served.
-    pub fn track(&self, stream: &TcpStream) -> io::Result<HookGuard> {
-        let handle = stream.try_clone()?;
+    // ANCHOR: wake_accept_any
+    /// [`wake_accept`](Self::wake_accept) for any listening socket, a Unix
+    /// one included, by the first way only: `shutdown(SHUT_RD)`, which needs
+    /// neither a new descriptor nor a path or address to connect to (lesson
+    /// 12's socket file may be gone by the time the server stops). This is
+    /// Linux behaviour, not a POSIX promise; the tests check it.
+    pub fn wake_accept_any(&self, listener: &impl AsFd) -> io::Result<HookGuard> {
+        let handle = listener.as_fd().try_clone_to_owned()?;
         Ok(self.on_trigger(move || {
-            let _ = handle.shutdown(std::net::Shutdown::Both);
+            shut_down_reading(&handle);
+        }))
+    }
+    // ANCHOR_END: wake_accept_any
+
+    // ANCHOR: track
+    /// Arranges for `stream` (a TCP or a Unix socket) to be shut down, both
+    /// directions, when shutdown begins, which wakes a thread blocked reading
+    /// it. Keep the guard for as long as the connection is served. The hook
+    /// holds a duplicate of the descriptor; see [`track_shared`](Self::track_shared)
+    /// for a way without one.
+    pub fn track(&self, stream: &impl AsFd) -> io::Result<HookGuard> {
+        let handle = stream.as_fd().try_clone_to_owned()?;
+        Ok(self.on_trigger(move || {
+            let _ = socket2::SockRef::from(&handle).shutdown(std::net::Shutdown::Both);
         }))
     }
     // ANCHOR_END: track
@@ -213,6 +227,14 @@ impl Drop for HookGuard {
     }
 }
 
+/// `shutdown(SHUT_RD)` on a listening socket; true if the kernel took it
+/// (on Linux this wakes a blocked `accept()`).
+fn shut_down_reading(listener: &OwnedFd) -> bool {
+    socket2::SockRef::from(listener)
+        .shutdown(std::net::Shutdown::Read)
+        .is_ok()
+}
+
 /// The address to connect to in order to reach a listener: a listener bound
 /// to "any address" (`0.0.0.0` or `::`) is reached through loopback.
 fn connectable(addr: SocketAddr) -> SocketAddr {
@@ -244,6 +266,32 @@ mod tests {
         thread::sleep(Duration::from_millis(50));
         shutdown.trigger();
         assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap());
+    }
+
+    #[test]
+    fn trigger_wakes_a_blocked_unix_accept_and_read() {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path = std::env::temp_dir().join(format!("common-wake-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).unwrap();
+        let _client = UnixStream::connect(&path).unwrap();
+        let (mut served, _) = listener.accept().unwrap();
+        std::fs::remove_file(&path).unwrap(); // no path left to connect to
+        let shutdown = Shutdown::new();
+        let _wake = shutdown.wake_accept_any(&listener).unwrap();
+        let _track = shutdown.track(&served).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        thread::spawn(move || tx.send(listener.accept().is_err()).unwrap());
+        thread::spawn(move || {
+            let mut buf = [0u8; 8];
+            tx2.send(matches!(served.read(&mut buf), Ok(0))).unwrap();
+        });
+        thread::sleep(Duration::from_millis(50));
+        shutdown.trigger();
+        for _ in 0..2 {
+            assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap());
+        }
     }
 
     #[test]

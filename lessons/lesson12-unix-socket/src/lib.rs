@@ -28,7 +28,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use common::shutdown::HookGuard;
 use common::text::{printable, secs};
 use common::{Shutdown, errln, outln};
 
@@ -270,34 +269,6 @@ impl fmt::Display for Credentials {
     }
 }
 
-// ANCHOR: wake_and_track
-/// Arranges for a thread blocked in `accept()` to return when shutdown
-/// begins.
-///
-/// Closing the listener does not wake `accept()` on Linux. The portable
-/// trick, connecting to ourselves, cannot work here once our path is gone
-/// (deleted by a clean-up job, or replaced). `shutdown(SHUT_RD)` on the
-/// listening socket, which `common::Shutdown::wake_accept` also uses for
-/// TCP, works without the path:
-/// Linux wakes the blocked `accept()`, which fails with EINVAL, and
-/// [`serve`] treats any accept error after the trigger as "stop".
-fn wake_accept(shutdown: &Shutdown, listener: &UnixListener) -> io::Result<HookGuard> {
-    let handle = listener.try_clone()?;
-    Ok(shutdown.on_trigger(move || {
-        let _ = socket2::SockRef::from(&handle).shutdown(std::net::Shutdown::Read);
-    }))
-}
-
-/// Arranges for `stream` to be shut down when shutdown begins, which wakes
-/// a thread blocked reading it (`common::Shutdown::track` for TCP streams).
-fn track(shutdown: &Shutdown, stream: &UnixStream) -> io::Result<HookGuard> {
-    let handle = stream.try_clone()?;
-    Ok(shutdown.on_trigger(move || {
-        let _ = handle.shutdown(std::net::Shutdown::Both);
-    }))
-}
-// ANCHOR_END: wake_and_track
-
 // ANCHOR: serve
 /// Serves clients one at a time until `shutdown` is triggered: lesson 03's
 /// loop, with credentials instead of a peer address.
@@ -307,17 +278,17 @@ pub fn serve(
     shutdown: &Shutdown,
     config: &ServerConfig,
 ) -> Result<Summary> {
-    let _wake = wake_accept(shutdown, &listener).context("prepare shutdown")?;
+    // Lesson 03 wakes a blocked accept() by connecting to itself; our path
+    // may be gone by then (deleted, or replaced), so shut the listening
+    // socket down instead, which needs no path.
+    let _wake = shutdown
+        .wake_accept_any(&listener)
+        .context("prepare shutdown")?;
     let mut summary = Summary::default();
-    loop {
-        let (stream, _addr) = match common::accept::next_connection(shutdown, || listener.accept())
-        {
-            Ok(Some(conn)) => conn,
-            Ok(None) => break,
-            // The wake-up above makes accept() fail (EINVAL) on purpose.
-            Err(_) if shutdown.is_triggered() => break,
-            Err(e) => return Err(e).with_context(|| format!("accept on {place}")),
-        };
+    while let Some((stream, _addr)) =
+        common::accept::next_connection(shutdown, || listener.accept())
+            .with_context(|| format!("accept on {place}"))?
+    {
         // A client's address is almost always unnamed: clients rarely bind.
         // What identifies it is the process behind it.
         let who = match peer_credentials(&stream) {
@@ -328,7 +299,7 @@ pub fn serve(
         let setup = stream
             .set_read_timeout(Some(config.idle_timeout))
             .and_then(|()| stream.set_write_timeout(Some(config.idle_timeout)))
-            .and_then(|()| track(shutdown, &stream));
+            .and_then(|()| shutdown.track(&stream));
         let _closed_at_shutdown = match setup {
             Ok(guard) => guard,
             Err(e) => {
