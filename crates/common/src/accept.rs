@@ -18,14 +18,6 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 /// Longest pause between retries while out of resources.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
-/// Error numbers that mean "out of resources right now, retry later".
-const EXHAUSTED: [i32; 4] = [
-    24,  // EMFILE: this process is at its descriptor limit
-    23,  // ENFILE: the whole system is
-    105, // ENOBUFS
-    12,  // ENOMEM
-];
-
 /// Whether an `accept()` error is temporary: retry instead of giving up.
 pub fn is_transient(e: &io::Error) -> bool {
     matches!(
@@ -33,9 +25,8 @@ pub fn is_transient(e: &io::Error) -> bool {
         io::ErrorKind::Interrupted
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
-    ) || e
-        .raw_os_error()
-        .is_some_and(|n| EXHAUSTED.contains(&n) || n == 71 /* EPROTO */)
+    ) || crate::errors::is_out_of_resources(e)
+        || crate::errors::is_protocol_error(e)
 }
 
 // ANCHOR: next_connection
@@ -67,7 +58,7 @@ pub fn next_connection<S>(
                 return Ok(Some(conn));
             }
             Err(e) if !is_transient(&e) => return Err(e),
-            Err(e) if e.raw_os_error().is_some_and(|n| EXHAUSTED.contains(&n)) => {
+            Err(e) if crate::errors::is_out_of_resources(&e) => {
                 if !reported {
                     crate::errln!("error: accept: {e}; retrying while clients finish");
                     reported = true;

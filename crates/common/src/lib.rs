@@ -14,6 +14,7 @@
 //! | [`line_reader`] | bounded line framing: a length limit, clean EOF vs EOF mid-line |
 //! | [`text`] | showing peer bytes safely: lossy UTF-8, control characters escaped |
 //! | [`shutdown`] | SIGINT/SIGTERM as a flag, waking a blocked `accept()`, closing clients |
+//! | [`errors`] | what an I/O error means: a timeout, out of descriptors, a datagram too big |
 //! | [`accept`] | an accept loop that backs off on EMFILE instead of exiting or spinning |
 //! | [`out`] | `outln!` / `errln!`: logging that never panics on a closed stdout |
 //! | [`exit`] | `main` glue: `error: <what>: <cause>` on stderr and exit code 1 |
@@ -24,6 +25,7 @@
 pub mod accept;
 pub mod addr;
 pub mod args;
+pub mod errors;
 pub mod exit;
 pub mod line_reader;
 pub mod out;

@@ -80,14 +80,8 @@ impl LineError {
     }
 }
 
-/// True for the two kinds a read timeout shows up as: `WouldBlock` (EAGAIN,
-/// what Linux returns) and `TimedOut` (what other systems return).
-pub fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
+/// Kept here too so `common::line_reader::is_timeout` still names it.
+pub use crate::errors::is_timeout;
 
 // ANCHOR: line_buffer
 /// Collects bytes and hands out complete `\n`-terminated lines.

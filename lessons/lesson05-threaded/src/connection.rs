@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::line_reader::is_timeout;
+use common::errors::is_timeout;
 use common::shutdown::HookGuard;
 use common::text::{printable, secs};
 use common::{LineError, LineReader, Shutdown, errln, outln};
