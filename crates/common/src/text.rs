@@ -41,6 +41,17 @@ pub fn secs(d: Duration) -> String {
     format!("{}s", d.as_secs_f64())
 }
 
+/// `n` and a noun that agrees with it: `1 client`, `0 clients`, `2 lines`.
+/// (Only regular plurals: every noun the lessons count takes an `s`.)
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +75,12 @@ mod tests {
     fn secs_formats_fractions() {
         assert_eq!(secs(Duration::from_millis(250)), "0.25s");
         assert_eq!(secs(Duration::from_secs(5)), "5s");
+    }
+
+    #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(count(0u64, "client"), "0 clients");
+        assert_eq!(count(1u64, "client"), "1 client");
+        assert_eq!(count(2u32, "datagram"), "2 datagrams");
     }
 }
