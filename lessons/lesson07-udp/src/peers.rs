@@ -108,6 +108,12 @@ impl Peers {
         gone
     }
 
+    /// Datagrams received from `addr` in its current session (0 if it is
+    /// not in the table): the server's fault injection counts per client.
+    pub fn datagrams_from(&self, addr: SocketAddr) -> u64 {
+        self.table.get(&addr).map_or(0, |p| p.datagrams)
+    }
+
     /// Peers remembered now.
     pub fn len(&self) -> usize {
         self.table.len()

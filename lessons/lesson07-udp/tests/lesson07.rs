@@ -140,6 +140,46 @@ fn injected_loss_is_counted() {
     assert_eq!(server.join().unwrap().dropped, 2);
 }
 
+/// `--drop-every 2` counts each client's own datagrams: a new client's
+/// first datagram is answered even when it is the server's second overall,
+/// and each client loses exactly its own second one.
+#[test]
+fn injected_loss_is_counted_per_client() {
+    let (addr, shutdown, server) = start(Faults {
+        drop_every: every(2),
+        ..Faults::default()
+    });
+    let clients: Vec<UdpSocket> = (0..2)
+        .map(|_| {
+            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.connect(addr).unwrap();
+            socket
+        })
+        .collect();
+    let answered = |socket: &UdpSocket, payload: &[u8]| {
+        socket.send(payload).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut buf = [0u8; 16];
+        match socket.recv(&mut buf) {
+            Ok(n) => Some(buf[..n].to_vec()),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock) => None,
+            Err(e) => panic!("recv: {e}"),
+        }
+    };
+    // Overall order: a1, b1, a2, b2. Counted globally, b1 and b2 would be
+    // the 2nd and 4th datagrams and both be dropped.
+    assert_eq!(answered(&clients[0], b"a1").as_deref(), Some(&b"a1"[..]));
+    assert_eq!(answered(&clients[1], b"b1").as_deref(), Some(&b"b1"[..]));
+    assert_eq!(answered(&clients[0], b"a2"), None);
+    assert_eq!(answered(&clients[1], b"b2"), None);
+    assert_eq!(answered(&clients[1], b"b3").as_deref(), Some(&b"b3"[..]));
+    shutdown.trigger();
+    let summary = server.join().unwrap();
+    assert_eq!((summary.received, summary.dropped), (5, 2));
+}
+
 /// `--duplicate-every 2`: replies 2 and 4 come twice; received counts
 /// distinct replies, the extra copies are duplicates (the last one is caught
 /// by the client's short linger after the final reply).
@@ -391,6 +431,17 @@ fn binary_reports_oversize_datagrams_with_the_limit() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// `--help` is for users: no rustdoc link syntax leaks into it.
+#[test]
+fn help_shows_no_doc_links() {
+    for sub in ["server", "client"] {
+        let run = testkit::run(BIN, &[sub, "--help"], b"", PATIENCE);
+        assert_eq!(run.code(), Some(0), "{run:?}");
+        assert!(run.stdout.contains("Usage:"), "{}", run.stdout);
+        assert!(!run.stdout.contains("[`"), "{sub} --help:\n{}", run.stdout);
+    }
+}
+
 /// Bad arguments are refused by clap with exit 2.
 #[test]
 fn bad_arguments_exit_2() {
@@ -436,7 +487,7 @@ fn binary_server_shuts_down_on_signals_with_a_summary() {
         assert_eq!(
             rest,
             [
-                "shut down: 1 datagrams received, 1 answers sent (0 dropped, 0 duplicated, 0 reordered), 2 bytes echoed"
+                "shut down: 1 datagram received, 1 answer sent (0 dropped, 0 duplicated, 0 reordered), 2 bytes echoed"
             ],
             "{sig}"
         );
