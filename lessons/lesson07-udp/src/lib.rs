@@ -17,7 +17,7 @@
 //! - [`peers`]: who the server has heard from, forgotten after `--idle-timeout`.
 //! - [`client`]: the ping client's send/wait/count loop, reporting to any `Write`.
 //! - [`tally`]: the bookkeeping of one run: what was sent, what came back.
-//! - [`probe`]: what `connect()` changes for a UDP socket (ICMP errors).
+//! - [`probe`](mod@probe): what `connect()` changes for a UDP socket (ICMP errors).
 
 use std::io;
 use std::net::UdpSocket;

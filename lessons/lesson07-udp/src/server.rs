@@ -180,7 +180,7 @@ impl Echo<'_> {
     /// Answers `datagram`, the `nth` from `peer`, with whatever faults apply
     /// to it, and says what was done for the log.
     fn answer(&mut self, datagram: &[u8], peer: SocketAddr, nth: u64) -> &'static str {
-        let hit = |every: Option<NonZeroU64>| every.is_some_and(|k| nth % k.get() == 0);
+        let hit = |every: Option<NonZeroU64>| every.is_some_and(|k| nth.is_multiple_of(k.get()));
         if hit(self.faults.drop_every) {
             self.summary.dropped += 1;
             return "dropped";
