@@ -1,25 +1,23 @@
 //! Lesson 05: the thread-per-client server, as a library on 127.0.0.1:0 and
-//! as the real binary. The service checks live in `shared/` (lesson 06 runs
+//! as the real binary. The service checks live in `testkit::service` (lesson 06 runs
 //! them too); the tests here add what is specific to a thread per client.
-
-mod shared;
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use lesson05_threaded::connection::ClientConfig;
-use shared::*;
+use lesson05_threaded::connection::{ClientConfig, Summary};
+use testkit::service::*;
 use testkit::{PATIENCE, Server, is_closed, read_line};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lesson05-threaded");
 
-fn start_with(config: ClientConfig, max_clients: usize) -> Running {
+fn start_with(config: ClientConfig, max_clients: usize) -> Running<Summary> {
     Running::spawn(move |listener, s| lesson05_threaded::serve(listener, s, config, max_clients))
 }
 
-fn start() -> Running {
+fn start() -> Running<Summary> {
     start_with(
         ClientConfig {
             quiet: true,

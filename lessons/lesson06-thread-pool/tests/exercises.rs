@@ -1,9 +1,5 @@
 //! Exercises for lesson 06. `make exercise EX=06-1` checks your starter.
 
-/// Lesson 05's service checks, which exercise 06-1's server must pass too.
-#[path = "../../lesson05-threaded/tests/shared/mod.rs"]
-mod shared;
-
 #[path = "../exercises/1-own-pool/tests.rs"]
 mod ex1;
 #[cfg_attr(feature = "starters", path = "../exercises/1-own-pool/starter.rs")]

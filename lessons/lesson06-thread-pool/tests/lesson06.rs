@@ -3,21 +3,18 @@
 //! are the checks) plus what is specific to a pool: the bounded queue, and
 //! a worker held by an idle client.
 
-#[path = "../../lesson05-threaded/tests/shared/mod.rs"]
-mod shared;
-
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lesson05_threaded::connection::ClientConfig;
+use lesson05_threaded::connection::{ClientConfig, Summary};
 use lesson06_thread_pool::PoolSize;
-use shared::*;
+use testkit::service::*;
 use testkit::{PATIENCE, Server, is_closed, read_line};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lesson06-thread-pool");
 
-fn start_with(config: ClientConfig, workers: usize, queue: usize) -> Running {
+fn start_with(config: ClientConfig, workers: usize, queue: usize) -> Running<Summary> {
     let size = PoolSize { workers, queue };
     Running::spawn(move |listener, s| lesson06_thread_pool::serve(listener, s, config, size))
 }
@@ -30,7 +27,7 @@ fn quiet() -> ClientConfig {
 }
 
 /// Four workers and a queue of 64, the shape of a small default server.
-fn start() -> Running {
+fn start() -> Running<Summary> {
     start_with(quiet(), 4, 64)
 }
 

@@ -11,7 +11,7 @@ use common::Shutdown;
 use lesson05_threaded::connection::{ClientConfig, Summary};
 
 use crate::ex1_code::*;
-use crate::shared::*;
+use testkit::service::*;
 
 #[test]
 fn jobs_run_on_size_threads_at_once() {

@@ -1,10 +1,8 @@
 //! Checks of the greet-and-echo service that lessons 05 and 06 both pass.
 //!
 //! The two servers share their connection handler, so they share these
-//! checks too: lesson 06's tests include this file by path. Each check takes
-//! the address of a running server (library or binary) and proves one
-//! behaviour with real bytes on real sockets.
-#![allow(dead_code)]
+//! checks too. Each check takes the address of a running server (library or
+//! binary) and proves one behaviour with real bytes on real sockets.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,25 +10,26 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{PATIENCE, Server, connect, is_closed, read_line, read_line_bytes, reset, send_line};
-
 use common::Shutdown;
-use lesson05_threaded::connection::Summary;
+
+use crate::{PATIENCE, Server, connect, is_closed, read_line, read_line_bytes, reset, send_line};
 
 /// A library server running in a thread on a free port, stopped by
-/// [`Running::stop`].
-pub struct Running {
+/// [`Running::stop`], which returns what `serve` returned (its summary).
+#[derive(Debug)]
+pub struct Running<S> {
+    /// Where the server listens.
     pub addr: SocketAddr,
     shutdown: Shutdown,
-    thread: thread::JoinHandle<Summary>,
+    thread: thread::JoinHandle<S>,
 }
 
-impl Running {
+impl<S: Send + 'static> Running<S> {
     /// Binds 127.0.0.1:0 and runs `serve` (lesson 05's or lesson 06's, the
     /// only difference between the two) on it in a thread.
     pub fn spawn(
-        serve: impl FnOnce(TcpListener, &Shutdown) -> anyhow::Result<Summary> + Send + 'static,
-    ) -> Running {
+        serve: impl FnOnce(TcpListener, &Shutdown) -> anyhow::Result<S> + Send + 'static,
+    ) -> Running<S> {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
@@ -44,7 +43,7 @@ impl Running {
     }
 
     /// Triggers shutdown and returns the summary once every thread is joined.
-    pub fn stop(self) -> Summary {
+    pub fn stop(self) -> S {
         self.shutdown.trigger();
         self.thread.join().unwrap()
     }
@@ -172,7 +171,7 @@ pub fn expect_busy(addr: SocketAddr) {
 /// reports EMFILE; it must keep running without spinning, and serve a new
 /// client once the others have closed. `args` must include `--port 0`.
 pub fn out_of_descriptors_recovers(bin: &str, args: &[&str]) {
-    let cmd: Command = testkit::with_nofile_limit(bin, args, 32);
+    let cmd: Command = crate::with_nofile_limit(bin, args, 32);
     let mut server = Server::start(cmd);
     let addr = server.addr();
     let mut clients = Vec::new();
@@ -183,7 +182,7 @@ pub fn out_of_descriptors_recovers(bin: &str, args: &[&str]) {
         clients.push(TcpStream::connect(addr).unwrap());
         thread::sleep(Duration::from_millis(20));
     }
-    testkit::eventually("EMFILE reported", || {
+    crate::eventually("EMFILE reported", || {
         server.stderr().contains("Too many open files")
     });
     server.assert_not_spinning(Duration::from_secs(1), Duration::from_millis(300));
@@ -193,7 +192,7 @@ pub fn out_of_descriptors_recovers(bin: &str, args: &[&str]) {
     // Until their threads have closed their descriptors, a newcomer may
     // still be told the server is busy; that is allowed, so retry.
     let mut fresh = None;
-    testkit::eventually("a new client served after the others left", || {
+    crate::eventually("a new client served after the others left", || {
         let mut s = connect(addr);
         let first = read_line(&mut s);
         assert!(first == HELLO || first == BUSY, "unexpected {first:?}");
