@@ -234,7 +234,8 @@ pub fn signal_with_clients_connected_exits_cleanly(
     let took = start.elapsed();
     assert!(status.success(), "{status:?}; stderr: {}", server.stderr());
     assert!(took < Duration::from_secs(2), "took {took:?}");
-    let summary = format!("shut down: served {} clients", clients + served_before);
+    let served = common::text::count((clients + served_before) as u64, "client");
+    let summary = format!("shut down: served {served}, turned away");
     assert!(rest.iter().any(|l| l.starts_with(&summary)), "{rest:?}");
     for c in &mut open {
         assert!(is_closed(c, PATIENCE));

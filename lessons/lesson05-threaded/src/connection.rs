@@ -1,9 +1,9 @@
-//! One client's conversation, shared by lesson 05 (a thread per client) and
-//! lesson 06 (a pool of workers).
+//! One client's conversation, from greeting to close.
 //!
-//! Both lessons run exactly this code for a client; they differ only in *who*
-//! runs it. Keeping it in one place is what lets the two chapters say "the
-//! only difference is the dispatch" and mean it.
+//! This module knows nothing about *who* runs a conversation: lesson 05
+//! gives each client a thread, lesson 06 a job in a pool, and both call
+//! [`Service::handle`] unchanged. Keeping it in one place is what lets the
+//! two chapters say "the only difference is the dispatch" and mean it.
 //!
 //! The protocol: the server greets with `Hello client`, then echoes every
 //! line back, byte for byte (invalid UTF-8 included), and logs it as
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::errors::is_timeout;
 use common::shutdown::HookGuard;
-use common::text::{printable, secs};
+use common::text::{count, printable, secs};
 use common::{LineError, LineReader, Shutdown, errln, outln};
 
 /// The first line every client receives.
@@ -34,17 +34,29 @@ const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// ...and at most this many bytes: a peer cannot keep us draining forever.
 const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// Per-client settings, the same for lessons 05 and 06.
-#[derive(Debug, Clone)]
+/// Per-client settings, the same for every server that uses this module.
+///
+/// They are also command-line flags: a server's `Args` takes them with
+/// `#[command(flatten)]`, so the flags are declared once, here.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ClientConfig {
     /// A client silent for this long is told so and disconnected; a client
     /// that stops reading our replies for this long is disconnected too.
+    #[arg(
+        long,
+        default_value = "300",
+        value_parser = common::args::parse_secs,
+        help = "Seconds a client may stay silent before it is disconnected"
+    )]
     pub idle_timeout: Duration,
     /// The longest line accepted; a longer one gets an error line and the
     /// connection is closed, so a peer cannot make us buffer without limit.
+    /// Not a flag: the lessons keep the default.
+    #[arg(skip = common::line_reader::DEFAULT_MAX_LINE)]
     pub max_line: usize,
     /// Suppresses the `received from` line for every line, which would
     /// otherwise dominate the cost of a benchmark.
+    #[arg(long, help = "Do not log every received line (for benchmarks)")]
     pub quiet: bool,
 }
 
@@ -81,7 +93,8 @@ pub struct Service {
 }
 
 /// An accepted client, made ready to serve: options set, and registered so
-/// shutdown closes it even while it waits in lesson 06's queue.
+/// shutdown closes it from the moment it is admitted, even before anyone
+/// starts serving it.
 #[derive(Debug)]
 pub struct Client {
     /// Shared with the shutdown hook, which needs to reach the socket to shut
@@ -90,13 +103,6 @@ pub struct Client {
     peer: SocketAddr,
     /// Unregisters the shutdown hook when the client is done.
     _closed_at_shutdown: HookGuard,
-}
-
-impl Client {
-    /// The client's address.
-    pub fn peer(&self) -> SocketAddr {
-        self.peer
-    }
 }
 
 /// How a conversation ended without a clean close.
@@ -117,11 +123,6 @@ impl Service {
             served: AtomicU64::new(0),
             turned_away: AtomicU64::new(0),
         }
-    }
-
-    /// The settings every client is served with.
-    pub fn config(&self) -> &ClientConfig {
-        &self.config
     }
 
     /// The counters so far.
@@ -180,16 +181,15 @@ impl Service {
     /// Never panics on anything the peer does; every way out closes the socket.
     pub fn handle(&self, client: Client) {
         let (stream, peer): (&TcpStream, _) = (&client.stream, &client.peer);
-        if self.shutdown.is_triggered() {
-            // Lesson 06: a client still queued at shutdown is only closed.
-            return;
-        }
         outln!("client {peer} connected");
         match self.converse(stream, *peer) {
             Ok(lines) if self.shutdown.is_triggered() => {
-                outln!("client {peer} closed at shutdown after {lines} lines");
+                outln!(
+                    "client {peer} closed at shutdown after {}",
+                    count(lines, "line")
+                );
             }
-            Ok(lines) => outln!("client {peer} disconnected after {lines} lines"),
+            Ok(lines) => outln!("client {peer} disconnected after {}", count(lines, "line")),
             Err(Ended::Read(e)) if e.is_timeout() => {
                 let idle = secs(self.config.idle_timeout);
                 let _ =

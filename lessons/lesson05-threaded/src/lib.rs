@@ -26,11 +26,10 @@ pub mod slots;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use common::{Shutdown, errln, outln};
+use common::{Shutdown, errln};
 
 use connection::{ClientConfig, Service, Summary};
 use slots::Slots;
@@ -47,23 +46,9 @@ pub struct Args {
     /// Most clients served at once; the next one is told the server is busy.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_clients: u32,
-    /// Seconds a client may stay silent before it is disconnected.
-    #[arg(long, default_value = "300", value_parser = common::args::parse_secs)]
-    pub idle_timeout: Duration,
-    /// Do not log every received line (for benchmarks).
-    #[arg(long)]
-    pub quiet: bool,
-}
-
-impl Args {
-    /// The per-client part of the flags, shared with lesson 06.
-    pub fn client_config(&self) -> ClientConfig {
-        ClientConfig {
-            idle_timeout: self.idle_timeout,
-            quiet: self.quiet,
-            ..ClientConfig::default()
-        }
-    }
+    /// `--idle-timeout` and `--quiet`, shared with lesson 06.
+    #[command(flatten)]
+    pub client: ClientConfig,
 }
 
 /// Binds, announces, serves until SIGINT/SIGTERM, prints the summary.
@@ -73,21 +58,16 @@ pub fn run(args: Args) -> Result<()> {
     common::ready::announce(addr).context("write ready line")?;
     let shutdown = Shutdown::new();
     shutdown.on_signals()?;
-    let summary = serve(
-        listener,
-        &shutdown,
-        args.client_config(),
-        args.max_clients as usize,
-    )?;
+    let summary = serve(listener, &shutdown, args.client, args.max_clients as usize)?;
     print_summary(&summary);
     Ok(())
 }
 
 /// The last line a server prints (lesson 06 prints the same).
 pub fn print_summary(summary: &Summary) {
-    outln!(
-        "shut down: served {} clients, turned away {} (busy)",
-        summary.served,
+    common::summaryln!(
+        "shut down: served {}, turned away {} (busy)",
+        common::text::count(summary.served, "client"),
         summary.turned_away
     );
 }

@@ -184,7 +184,7 @@ fn binary_quiet_and_sigterm() {
     let mut c = greeted(server.addr());
     roundtrip(&mut c, "not logged");
     drop(c);
-    server.expect_line(|l| l.contains("disconnected after 1 lines"));
+    server.expect_line(|l| l.contains("disconnected after 1 line"));
     server.signal("TERM");
     let (status, rest) = server.wait(Duration::from_secs(5));
     assert!(status.success());
@@ -194,7 +194,7 @@ fn binary_quiet_and_sigterm() {
     );
     assert!(
         rest.iter()
-            .any(|l| l == "shut down: served 1 clients, turned away 0 (busy)"),
+            .any(|l| l == "shut down: served 1 client, turned away 0 (busy)"),
         "{rest:?}"
     );
 }

@@ -24,11 +24,11 @@
 use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use common::Shutdown;
+use common::text::count;
 use lesson05_threaded::connection::{ClientConfig, Service, Summary};
 use lesson05_threaded::slots::Slots;
 use threadpool::ThreadPool;
@@ -49,12 +49,9 @@ pub struct Args {
     /// server is busy.
     #[arg(long, default_value_t = 64)]
     pub queue: u32,
-    /// Seconds a client may stay silent before it is disconnected.
-    #[arg(long, default_value = "300", value_parser = common::args::parse_secs)]
-    pub idle_timeout: Duration,
-    /// Do not log every received line (for benchmarks).
-    #[arg(long)]
-    pub quiet: bool,
+    /// `--idle-timeout` and `--quiet`: lesson 05's flags, declared there.
+    #[command(flatten)]
+    pub client: ClientConfig,
 }
 
 /// How big the pool is.
@@ -86,24 +83,17 @@ pub fn run(args: Args) -> Result<()> {
         workers,
         queue: args.queue as usize,
     };
-    let config = ClientConfig {
-        idle_timeout: args.idle_timeout,
-        quiet: args.quiet,
-        ..ClientConfig::default()
-    };
     let listener = common::addr::bind_tcp(&args.host.host, args.port)?;
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     common::outln!(
-        "{} worker{}, room for {} waiting client{}",
-        size.workers,
-        plural(size.workers),
-        size.queue,
-        plural(size.queue)
+        "{}, room for {}",
+        count(size.workers as u64, "worker"),
+        count(size.queue as u64, "waiting client")
     );
     let shutdown = Shutdown::new();
     shutdown.on_signals()?;
-    let summary = serve(listener, &shutdown, config, size)?;
+    let summary = serve(listener, &shutdown, args.client, size)?;
     lesson05_threaded::print_summary(&summary);
     Ok(())
 }
@@ -163,16 +153,16 @@ pub fn accept_loop(
         // accept(). A worker runs it when it is free; the slot is given back
         // when the job ends (or panics).
         let service = Arc::clone(&service);
+        let shutdown = shutdown.clone();
         dispatch(Box::new(move || {
             let _slot = slot;
-            service.handle(client);
+            // A client still queued when the server stops is only closed
+            // (by dropping it here), not greeted: nobody would serve it.
+            if !shutdown.is_triggered() {
+                service.handle(client);
+            }
         }));
     }
     Ok(service)
 }
 // ANCHOR_END: accept_loop
-
-/// `"s"` unless there is exactly one.
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}

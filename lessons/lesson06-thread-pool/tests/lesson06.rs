@@ -157,7 +157,13 @@ fn binary_default_workers_is_cpu_count() {
     let cpus = thread::available_parallelism().unwrap().get();
     assert_eq!(
         server.next_line(PATIENCE).as_deref(),
-        Some(format!("{cpus} workers, room for 64 waiting clients").as_str())
+        Some(
+            format!(
+                "{}, room for 64 waiting clients",
+                common::text::count(cpus as u64, "worker")
+            )
+            .as_str()
+        )
     );
 }
 
