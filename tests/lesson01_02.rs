@@ -39,7 +39,7 @@ fn client_01_and_server_02_exchange_hello() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(
         rest.last().map(String::as_str),
-        Some("shut down: served 1 clients, replied to 1")
+        Some("shut down: served 1 client, replied to 1")
     );
 }
 

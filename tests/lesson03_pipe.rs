@@ -31,7 +31,7 @@ fn piped_lines_are_echoed_in_order() {
     assert_eq!(
         rest.last().cloned(),
         Some(format!(
-            "shut down: served 1 clients, echoed {} bytes",
+            "shut down: served 1 client, echoed {} bytes",
             input.len()
         ))
     );

@@ -98,9 +98,9 @@ pub fn run(args: Args) -> Result<()> {
         idle_timeout: args.idle_timeout,
     };
     let summary = serve(listener, &shutdown, &config)?;
-    outln!(
-        "shut down: served {} clients, replied to {}",
-        summary.clients,
+    common::summaryln!(
+        "shut down: served {}, replied to {}",
+        common::text::count(summary.clients, "client"),
         summary.replied
     );
     Ok(())

@@ -174,7 +174,7 @@ fn binary_prints_welcome_and_received_and_replies() {
     );
     assert_eq!(
         stop(server, "TERM"),
-        "shut down: served 1 clients, replied to 1"
+        "shut down: served 1 client, replied to 1"
     );
 }
 
@@ -269,7 +269,7 @@ fn binary_signals_stop_it_with_an_idle_client_connected() {
         server.expect_line(|l| l.starts_with("welcome from "));
         assert_eq!(
             stop(server, signal),
-            "shut down: served 1 clients, replied to 0",
+            "shut down: served 1 client, replied to 0",
             "SIG{signal}"
         );
     }

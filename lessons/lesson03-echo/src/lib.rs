@@ -102,10 +102,10 @@ pub fn run(args: Args) -> Result<()> {
                     idle_timeout: a.idle_timeout,
                 },
             )?;
-            outln!(
-                "shut down: served {} clients, echoed {} bytes",
-                summary.clients,
-                summary.bytes
+            common::summaryln!(
+                "shut down: served {}, echoed {}",
+                common::text::count(summary.clients, "client"),
+                common::text::count(summary.bytes, "byte")
             );
             Ok(())
         }

@@ -245,7 +245,7 @@ fn binary_client_and_server_echo_lines() {
     server.expect_line(|l| l.ends_with(" disconnected after 12 bytes"));
     assert_eq!(
         stop(server, "TERM"),
-        "shut down: served 1 clients, echoed 12 bytes"
+        "shut down: served 1 client, echoed 12 bytes"
     );
 }
 
@@ -418,7 +418,7 @@ fn binary_server_signals_stop_it_with_an_idle_client() {
         assert_eq!(&echo, b"partial line, no newline");
         assert_eq!(
             stop(server, signal),
-            "shut down: served 1 clients, echoed 24 bytes",
+            "shut down: served 1 client, echoed 24 bytes",
             "SIG{signal}"
         );
     }

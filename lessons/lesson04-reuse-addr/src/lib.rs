@@ -104,10 +104,10 @@ fn run_server(a: &ServerArgs) -> Result<()> {
     let shutdown = Shutdown::new();
     shutdown.on_signals()?;
     let summary = serve(listener, &shutdown, a.idle_timeout)?;
-    outln!(
-        "shut down: served {} clients, echoed {} bytes",
-        summary.clients,
-        summary.bytes
+    common::summaryln!(
+        "shut down: served {}, echoed {}",
+        common::text::count(summary.clients, "client"),
+        common::text::count(summary.bytes, "byte")
     );
     Ok(())
 }

@@ -141,7 +141,7 @@ fn binary_prints_states_after_ready_line_and_echoes() {
     assert!(status.success(), "{status:?}");
     assert!(
         rest.iter()
-            .any(|l| l.starts_with("shut down: served 1 clients")),
+            .any(|l| l.starts_with("shut down: served 1 client")),
         "{rest:?}"
     );
 }

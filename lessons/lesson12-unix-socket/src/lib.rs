@@ -213,10 +213,10 @@ pub fn run(args: Args) -> Result<()> {
                 },
                 None => String::new(),
             };
-            outln!(
-                "shut down: served {} clients, echoed {} bytes{removed}",
-                summary.clients,
-                summary.bytes
+            common::summaryln!(
+                "shut down: served {}, echoed {}{removed}",
+                common::text::count(summary.clients, "client"),
+                common::text::count(summary.bytes, "byte")
             );
             Ok(())
         }

@@ -172,7 +172,7 @@ fn server_and_client_binaries_echo() {
         rest.last().map(String::as_str),
         Some(
             format!(
-                "shut down: served 1 clients, echoed 25 bytes, removed {}",
+                "shut down: served 1 client, echoed 25 bytes, removed {}",
                 path.display()
             )
             .as_str()
@@ -209,7 +209,7 @@ fn sigterm_with_idle_client_exits_and_removes_the_socket() {
     let removed = format!("removed {}", path.display());
     assert!(
         rest.iter()
-            .any(|l| l.starts_with("shut down: served 1 clients") && l.ends_with(&removed)),
+            .any(|l| l.starts_with("shut down: served 1 client") && l.ends_with(&removed)),
         "{rest:?}"
     );
     assert!(!path.exists());
@@ -460,7 +460,7 @@ fn abstract_namespace_echo() {
     let rest = wait_exit(&mut server);
     assert_eq!(
         rest.last().unwrap(),
-        "shut down: served 1 clients, echoed 8 bytes"
+        "shut down: served 1 client, echoed 8 bytes"
     );
     let again = Server::spawn(BIN, &["server", "--abstract", &name]);
     assert_eq!(again.ready, format!("@{name}"));
