@@ -19,11 +19,13 @@
 pub mod response;
 pub mod url;
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -46,7 +48,13 @@ pub const USER_AGENT: &str = concat!("lesson09-http-fetch/", env!("CARGO_PKG_VER
 
 /// Fetch an http:// URL with a hand-written HTTP/1.1 GET.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Exit status: 0 when the body was written; 22 with -f on a status of 400 \
+                  or more; 1 on any other error; 141, silently, when whoever reads stdout \
+                  stops early (`| head`), as for a program ended by SIGPIPE."
+)]
 pub struct Args {
     /// The URL to fetch (`http://` only).
     #[arg(
@@ -114,6 +122,8 @@ pub enum Outcome {
         status: u16,
         /// Body bytes written.
         bytes: u64,
+        /// Where a redirect that was not followed (no `-L`) pointed.
+        unfollowed: Option<String>,
     },
     /// `-f` and a status of 400 or more: nothing was written.
     HttpFailure {
@@ -261,15 +271,25 @@ pub fn fetch<W: Write>(
             .map_err(|e| explain(e, opts))
             .with_context(|| format!("GET {url}"))?;
         out.flush().context("write output")?;
+        let unfollowed = location.map(|l| resolve(&url, l));
         return Ok(Outcome::Done {
             url,
             status: head.status,
             bytes,
+            unfollowed,
         });
     }
     unreachable!("the loop returns or bails on its last round")
 }
 // ANCHOR_END: fetch
+
+/// Where a `Location` points, as an absolute URL when it can be resolved
+/// against `base` (else as sent, shown safely).
+fn resolve(base: &Url, location: &[u8]) -> String {
+    let location = String::from_utf8_lossy(location);
+    base.join(&location)
+        .map_or_else(|_| format!("{location:?}"), |to| to.to_string())
+}
 
 /// Request headers that carry credentials. A password given for one host
 /// must not be handed to whatever host a redirect names, so these `-H`
@@ -301,8 +321,15 @@ fn stdout_file() -> Result<File> {
     Ok(File::from(fd))
 }
 
+/// The exit status when stdout was closed before the body was written: what
+/// a shell reports for a program ended by SIGPIPE (128 + 13). Rust ignores
+/// SIGPIPE, so a write to a closed pipe fails with EPIPE instead; a reader
+/// that stopped early (`| head`) is the user's choice, not an error to print.
+pub const STDOUT_CLOSED: u8 = 141;
+
 /// Runs the command line: exit 0 when the body was written, 22 for `-f` on
-/// an HTTP error (as curl does), 1 (through `common::exit`) for any other failure.
+/// an HTTP error (as curl does), [`STDOUT_CLOSED`] without a word when the
+/// reader of stdout went away, 1 (through `common::exit`) for any other failure.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let opts = Options {
         include: args.include,
@@ -311,16 +338,32 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         headers: args.headers.clone(),
         timeout: args.timeout,
     };
+    let reader_gone = Rc::new(Cell::new(false));
     let outcome = match &args.output {
         Some(path) => fetch(&args.url, &opts, || {
             let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
             Ok(BufWriter::with_capacity(WRITE_BUF, file))
         })?,
-        None => fetch(&args.url, &opts, || {
-            Ok(BufWriter::with_capacity(WRITE_BUF, stdout_file()?))
-        })?,
+        None => {
+            let stdout = || {
+                let out = BufWriter::with_capacity(WRITE_BUF, stdout_file()?);
+                Ok(NoticeClosed::new(out, Rc::clone(&reader_gone)))
+            };
+            match fetch(&args.url, &opts, stdout) {
+                Err(_) if reader_gone.get() => return Ok(ExitCode::from(STDOUT_CLOSED)),
+                other => other?,
+            }
+        }
     };
     match outcome {
+        Outcome::Done {
+            status,
+            unfollowed: Some(to),
+            ..
+        } if !opts.follow => {
+            common::errln!("note: {status} redirect to {to} not followed (-L follows redirects)");
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Done { .. } => Ok(ExitCode::SUCCESS),
         Outcome::HttpFailure {
             url,
@@ -330,5 +373,37 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             common::errln!("error: GET {url}: the server answered {status} {reason}");
             Ok(ExitCode::from(22))
         }
+    }
+}
+
+/// A writer that notes when its reader has gone away (EPIPE), so [`run`]
+/// can tell "`| head` has all it wanted" from a real write error.
+struct NoticeClosed<W> {
+    inner: W,
+    gone: Rc<Cell<bool>>,
+}
+
+impl<W> NoticeClosed<W> {
+    fn new(inner: W, gone: Rc<Cell<bool>>) -> Self {
+        NoticeClosed { inner, gone }
+    }
+
+    fn notice<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result {
+            self.gone.set(e.kind() == io::ErrorKind::BrokenPipe);
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for NoticeClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.notice(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.notice(result)
     }
 }
