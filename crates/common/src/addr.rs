@@ -58,11 +58,17 @@ pub fn connect_any(host: &str, port: u16, timeout: Option<Duration>) -> Result<T
     if addrs.is_empty() {
         bail!("resolve {host}:{port}: no addresses");
     }
+    // Each failure names its address, unless the user typed that one
+    // address already: `connect to 127.0.0.1:1: Connection refused`.
+    let name_each = addrs.len() > 1 || host.parse::<std::net::IpAddr>().is_err();
     let mut failures = Vec::new();
     for addr in &addrs {
         match connect_one(addr, timeout) {
             Ok(stream) => return Ok(stream),
-            Err(e) => failures.push(format!("{addr}: {}", describe_connect_error(&e, timeout))),
+            Err(e) if name_each => {
+                failures.push(format!("{addr}: {}", describe_connect_error(&e, timeout)))
+            }
+            Err(e) => failures.push(describe_connect_error(&e, timeout)),
         }
     }
     bail!("connect to {host}:{port}: {}", failures.join("; "))
@@ -130,5 +136,23 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let stream = connect_any("127.0.0.1", port, Some(Duration::from_secs(2))).unwrap();
         assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+    }
+
+    /// An address the user typed is named once, not again per attempt.
+    #[test]
+    fn a_refused_literal_address_is_named_once() {
+        use socket2::{Domain, Socket, Type};
+        // Bound but not listening: every connection is refused.
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        socket.bind(&any.into()).unwrap();
+        let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+        let err = connect_any("127.0.0.1", port, Some(Duration::from_secs(5))).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with(&format!("connect to 127.0.0.1:{port}: Connection refused")),
+            "{text}"
+        );
+        assert_eq!(text.matches("127.0.0.1").count(), 1, "{text}");
     }
 }

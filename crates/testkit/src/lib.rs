@@ -24,7 +24,7 @@ pub mod server;
 pub mod service;
 pub mod tcp;
 
-pub use procfs::{cpu_time, rss_kib, thread_count};
+pub use procfs::{cpu_time, peak_rss_kib, rss_kib, thread_count};
 pub use run::{Run, run, run_command, with_nofile_limit};
 pub use server::{Server, signal};
 pub use tcp::{

@@ -7,6 +7,18 @@ pub fn rss_kib(pid: u32) -> u64 {
     proc_status_field(pid, "VmRSS:")
 }
 
+/// Peak resident memory (VmHWM) of a process in KiB, or `None` once it
+/// has exited (and `/proc/<pid>` is gone or no longer has the field).
+/// Polled while a process runs, the last value read is its peak.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
 /// Number of threads of a process, from `/proc/<pid>/status`.
 pub fn thread_count(pid: u32) -> u64 {
     proc_status_field(pid, "Threads:")

@@ -9,7 +9,8 @@
 //! - [`Args`]: the flags (`--host --port --message --timeout`).
 //! - [`exchange`]: the whole conversation, writing its report to any `Write`
 //!   so tests can read it.
-//! - [`read_reply`]: reading to EOF with a size cap and a timeout that says so.
+//! - [`copy_reply`]: reading to EOF, printing as the bytes arrive (so memory
+//!   stays bounded whatever the reply's size), with a timeout that says so.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -17,11 +18,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use common::errors::is_timeout;
 use common::text::{printable, secs};
 
-/// The largest reply we keep. A server that sends more is misbehaving, and
-/// a client must not let a peer fill its memory.
-pub const MAX_REPLY: u64 = 1024 * 1024;
+/// How much of the reply is held at once: it is printed as it arrives, so
+/// a server that sends gigabytes costs this much memory, not gigabytes.
+const READ_BUF: usize = 8 * 1024;
 
 /// Connect to a TCP server, send one message, print the reply.
 #[derive(Debug, Parser)]
@@ -75,33 +77,97 @@ pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
         other => other.with_context(|| format!("shut down sending to {peer}"))?,
     }
 
-    let reply =
-        read_reply(&mut stream, args.timeout).with_context(|| format!("read reply from {peer}"))?;
-    writeln!(out, "received: {}", printable(&reply))?;
+    copy_reply(&mut stream, out, args.timeout)
+        .with_context(|| format!("read reply from {peer}"))?;
     Ok(())
 }
 // ANCHOR_END: exchange
 
 // ANCHOR: read_reply
-/// Reads until the server closes the connection, keeping at most
-/// [`MAX_REPLY`] bytes. One `read` is not one message: the reply may arrive
-/// in several pieces, so we loop until EOF (`read_to_end` does the looping).
+/// Reads until the server closes the connection, printing the reply to `out`
+/// as `received: <reply>` while it arrives. One `read` is not one message:
+/// the reply may come in several pieces, so we loop until EOF. Nothing is
+/// kept, so memory stays at one buffer however much the server sends.
 ///
 /// Errors say how much had arrived, because "reset after 12 bytes" and
 /// "reset before anything came" point at different bugs on the server side.
-pub fn read_reply(stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>> {
-    let mut reply = Vec::new();
-    // `take` stops reading one byte past the cap: enough to know the server
-    // sent too much, without letting it fill our memory.
-    match stream.take(MAX_REPLY + 1).read_to_end(&mut reply) {
-        Ok(_) if reply.len() as u64 > MAX_REPLY => bail!("reply longer than {MAX_REPLY} bytes"),
-        Ok(_) => Ok(reply),
-        Err(e) if common::line_reader::is_timeout(&e) => bail!(
-            "no reply within {} ({} bytes received)",
-            secs(timeout),
-            reply.len()
+/// Returns the number of bytes received.
+pub fn copy_reply(stream: &mut TcpStream, out: &mut impl Write, timeout: Duration) -> Result<u64> {
+    let mut buf = vec![0u8; READ_BUF];
+    // The first bytes of a character that the next read will complete.
+    let mut split = Vec::new();
+    let mut received = 0u64;
+    let ended = loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break Ok(()), // EOF: the server has finished
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(e),
+        };
+        if received == 0 {
+            write!(out, "received: ").context("write output")?;
+        }
+        received += n as u64;
+        split.extend_from_slice(&buf[..n]);
+        let whole = complete_chars(&split);
+        write!(out, "{}", printable(&split[..whole])).context("write output")?;
+        split.drain(..whole);
+    };
+    match (&ended, received) {
+        (Err(_), 0) => {} // nothing came: no `received:` line at all
+        (Ok(()), 0) => writeln!(out, "received: ").context("write output")?,
+        // A character cut short by the end shows as U+FFFD.
+        _ => writeln!(out, "{}", printable(&split)).context("write output")?,
+    }
+    match ended {
+        Ok(()) => Ok(received),
+        Err(e) if is_timeout(&e) => bail!(
+            "no reply within {} ({received} bytes received)",
+            secs(timeout)
         ),
-        Err(e) => Err(e).with_context(|| format!("after {} bytes", reply.len())),
+        Err(e) => Err(e).with_context(|| format!("after {received} bytes")),
     }
 }
 // ANCHOR_END: read_reply
+
+/// How many leading bytes of `bytes` end on a character boundary: all of
+/// them, unless the last one to three bytes start a UTF-8 character whose
+/// rest has not arrived yet. Printing those alone would show U+FFFD for a
+/// character that is merely split between two reads.
+fn complete_chars(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xC0 != 0x80 {
+            // The lead byte of the last character: how long should it be?
+            let len = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return if len > back {
+                bytes.len() - back
+            } else {
+                bytes.len()
+            };
+        }
+    }
+    bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_split_between_reads_is_held_back() {
+        let ni = "你".as_bytes(); // three bytes
+        assert_eq!(complete_chars(b"abc"), 3);
+        assert_eq!(complete_chars(&ni[..1]), 0);
+        assert_eq!(complete_chars(&[b"ab", &ni[..2]].concat()), 2);
+        assert_eq!(complete_chars(&[b"ab", ni].concat()), 5);
+        // Bytes that can never become a character are not held back.
+        assert_eq!(complete_chars(b"a\x80\x80\x80"), 4);
+        assert_eq!(complete_chars(b"a\xff"), 2);
+    }
+}

@@ -315,7 +315,7 @@ fn binary_client_refused_names_the_address() {
     assert_eq!(run.code(), Some(1));
     assert!(
         run.stderr.starts_with(&format!(
-            "error: connect to 127.0.0.1:{port}: 127.0.0.1:{port}: "
+            "error: connect to 127.0.0.1:{port}: Connection refused"
         )),
         "{}",
         run.stderr
