@@ -262,6 +262,11 @@ impl Demo {
             ),
             format!("with SO_REUSEADDR: {}", show(&self.with_reuse, self.addr)),
             format!(
+                "server {} (SO_REUSEADDR off) did the same: a second port, because the \
+                 first one's TIME_WAIT connection belongs to a socket that had it on",
+                self.addr_old_off
+            ),
+            format!(
                 "old socket without SO_REUSEADDR, new socket with it: {}",
                 show(&self.old_off_new_on, self.addr_old_off)
             ),

@@ -119,6 +119,13 @@ fn demo_binary_prints_both_outcomes() {
         .unwrap();
     let old_off = find("old socket without SO_REUSEADDR, new socket with it: error ");
     assert!(old_off.ends_with("(os error 98)"), "{old_off}");
+    // The third case says why it is on another port before it shows it.
+    let second = lines
+        .iter()
+        .position(|l| l.contains("(SO_REUSEADDR off) did the same: a second port, because"))
+        .unwrap_or_else(|| panic!("no reason for the second port in {lines:?}"));
+    let third = lines.iter().position(|l| *l == old_off).unwrap();
+    assert_eq!(second + 1, third, "{lines:?}");
     assert!(find("connection ").ends_with("TIME_WAIT"), "{lines:?}");
 }
 
