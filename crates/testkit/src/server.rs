@@ -102,11 +102,6 @@ impl Server {
         self.child.stdin.as_mut().expect("stdin already closed")
     }
 
-    /// Closes the server's stdin (EOF on its console).
-    pub fn close_stdin(&mut self) {
-        drop(self.child.stdin.take());
-    }
-
     /// The next stdout line, or `None` if none comes within `timeout` (or
     /// stdout closed).
     pub fn next_line(&self, timeout: Duration) -> Option<String> {

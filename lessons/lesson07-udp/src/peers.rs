@@ -40,15 +40,6 @@ pub struct Peers {
     sessions: u64,
 }
 
-/// Why a peer was forgotten.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forgotten {
-    /// Silent for longer than the idle timeout.
-    Idle,
-    /// The table was full and this was the peer heard from least recently.
-    Evicted,
-}
-
 impl Peers {
     /// An empty table that holds at most `cap` peers (at least one).
     pub fn new(cap: usize) -> Self {
