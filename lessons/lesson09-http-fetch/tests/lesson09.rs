@@ -649,16 +649,6 @@ fn malformed_responses_are_named_errors() {
     }
 }
 
-/// Peak resident memory (VmHWM) of a running process in KiB, if it is still there.
-fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-}
-
 /// Runs the binary on `url` into /dev/null, polling its peak memory until it exits.
 fn peak_memory_of_fetch(url: &str) -> (u64, std::process::ExitStatus) {
     let mut child = Command::new(BIN)
@@ -670,7 +660,7 @@ fn peak_memory_of_fetch(url: &str) -> (u64, std::process::ExitStatus) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut peak = 0;
     loop {
-        if let Some(kib) = peak_kib(child.id()) {
+        if let Some(kib) = testkit::peak_rss_kib(child.id()) {
             peak = peak.max(kib);
         }
         if let Some(status) = child.try_wait().unwrap() {
