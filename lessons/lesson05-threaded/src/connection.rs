@@ -1,9 +1,10 @@
 //! One client's conversation, from greeting to close.
 //!
-//! This module knows nothing about *who* runs a conversation: lesson 05
-//! gives each client a thread, lesson 06 a job in a pool, and both call
-//! [`Service::handle`] unchanged. Keeping it in one place is what lets the
-//! two chapters say "the only difference is the dispatch" and mean it.
+//! This module knows nothing about *who* runs a conversation: a server
+//! hands each client to a thread (or a job, or anything else) that calls
+//! [`Service::handle`]. Keeping it apart from the dispatch is what lets a
+//! later lesson swap the dispatch and say "the only difference is the
+//! dispatch" and mean it.
 //!
 //! The protocol: the server greets with `Hello client`, then echoes every
 //! line back, byte for byte (invalid UTF-8 included), and logs it as
@@ -82,8 +83,9 @@ pub struct Summary {
 
 /// The shared part of a server: settings, counters, and the shutdown flag.
 ///
-/// Lives in an `Arc` so that every client thread (05) or pool job (06) can
-/// reach it; the counters are atomics because many threads bump them.
+/// Lives in an `Arc` so that whatever serves a client (a thread of its own,
+/// a job on a worker) can reach it; the counters are atomics because many
+/// threads bump them.
 #[derive(Debug)]
 pub struct Service {
     config: ClientConfig,
