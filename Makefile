@@ -9,6 +9,8 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 MDBOOK_VERSION := 0.5.4
+# The concept figures' preprocessor (0.17 supports mdBook 0.5).
+MDBOOK_MERMAID_VERSION := 0.17.1
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
@@ -61,6 +63,8 @@ exercise-table:
 tools:
 	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" \
 	  || $(CARGO) install --locked mdbook --version $(MDBOOK_VERSION)
+	@command -v mdbook-mermaid >/dev/null && mdbook-mermaid --version | grep -q " $(MDBOOK_MERMAID_VERSION)" \
+	  || $(CARGO) install --locked mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
 	@test -f /etc/services -a -f /etc/protocols \
 	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \
