@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use nix::sys::socket::sockopt;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::packet::{Packet, decode};
@@ -19,6 +20,9 @@ use crate::packet::{Packet, decode};
 /// (tests, benchmarks) is recorded too until the scenario's filter drops
 /// it, and memory must stay bounded.
 const MAX_PACKETS: usize = 200_000;
+
+/// The packet socket's receive buffer, in bytes.
+const RECV_BUFFER: usize = 64 << 20;
 
 /// Records every IPv4 packet on loopback until [`Recorder::stop`].
 #[derive(Debug)]
@@ -35,9 +39,14 @@ pub fn open() -> io::Result<Socket> {
         Type::RAW,
         Some(Protocol::from(i32::from(eth_p_ip))),
     )?;
-    // A large queue, so a burst of other traffic does not make the kernel
-    // drop the scenario's packets before we read them.
-    socket.set_recv_buffer_size(8 << 20)?;
+    // A large queue, so a burst of other programs' loopback traffic (eight
+    // test suites may share this machine) does not make the kernel drop the
+    // scenario's packets before we read them. SO_RCVBUF is capped by
+    // net.core.rmem_max (about 200 KB by default); SO_RCVBUFFORCE is not,
+    // but needs CAP_NET_ADMIN, which root has.
+    if nix::sys::socket::setsockopt(&socket, sockopt::RcvBufForce, &RECV_BUFFER).is_err() {
+        socket.set_recv_buffer_size(RECV_BUFFER)?;
+    }
     // Wake up regularly to see the stop flag.
     socket.set_read_timeout(Some(Duration::from_millis(50)))?;
     Ok(socket)
