@@ -106,13 +106,45 @@ pub fn render(caption: &str, packets: &[Packet], server_port: u16, notes: &[Stri
         out.truncate(end);
         out.push('\n');
     }
-    if !notes.is_empty() {
+    let time_wait = time_wait_note(packets, server_port);
+    if !notes.is_empty() || time_wait.is_some() {
         out.push('\n');
-        for note in notes {
+        for note in time_wait.iter().chain(notes) {
             let _ = writeln!(out, "{note}");
         }
     }
     out
+}
+
+/// Which side the close leaves in TIME-WAIT: the one that sent the first
+/// FIN, if the other side's FIN acknowledges it; both, if the two FINs
+/// crossed (a simultaneous close). `None` without two FINs, or after a
+/// reset (which leaves no TIME-WAIT). Which FIN comes first can be a race
+/// (lesson 01's half-close against lesson 02's reply), so the diagram says
+/// what this run did rather than leaving it to the chapter's prose.
+pub fn time_wait_note(packets: &[Packet], server_port: u16) -> Option<String> {
+    let mut fins = packets.iter().filter_map(|p| match p.kind {
+        Kind::Tcp { flags, seq, ack } if flags.fin => Some((p, flags, seq, ack)),
+        _ => None,
+    });
+    let resets = packets.iter().any(|p| matches!(p.kind, Kind::Tcp { flags, .. } if flags.rst));
+    let (first, _, first_seq, _) = fins.next()?;
+    let first_dir = direction(first, server_port);
+    let (_, flags, _, ack) = fins.find(|(p, ..)| direction(p, server_port) != first_dir)?;
+    if resets {
+        return None;
+    }
+    let side = match first_dir {
+        Dir::ToServer => "the client's side",
+        Dir::ToClient => "the server's side",
+    };
+    // A FIN takes the sequence number after the segment's payload.
+    let fin_seen = flags.ack && ack == first_seq.wrapping_add(first.len as u32).wrapping_add(1);
+    Some(if fin_seen {
+        format!("TIME-WAIT: {side}, which sent the first FIN")
+    } else {
+        "TIME-WAIT: both sides (their FINs crossed: a simultaneous close)".to_string()
+    })
 }
 
 /// The payload as a quoted, escaped string with `…` when there is more:
@@ -235,6 +267,55 @@ mod tests {
             text.ends_with("len=10    \"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01\"…\n"),
             "{text}"
         );
+    }
+
+    fn decoded(frames: &[Vec<u8>]) -> Vec<Packet> {
+        frames.iter().map(|f| decode(f).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_side_that_sent_the_first_fin_is_named_for_time_wait() {
+        let (c, s) = (40000, 8081);
+        let client_first = decoded(&[
+            synth::tcp(c, s, "FIN,ACK", 100, 500, b""),
+            synth::tcp(s, c, "ACK", 500, 101, b""),
+            synth::tcp(s, c, "FIN,PSH,ACK", 500, 101, b"bye"),
+            synth::tcp(c, s, "ACK", 101, 504, b""),
+        ]);
+        assert_eq!(
+            time_wait_note(&client_first, s).as_deref(),
+            Some("TIME-WAIT: the client's side, which sent the first FIN")
+        );
+        let text = render("c", &client_first, s, &["later".into()]);
+        assert!(text.ends_with("\nTIME-WAIT: the client's side, which sent the first FIN\nlater\n"), "{text}");
+        // The server's FIN first, carrying data: its sequence number counts the data.
+        let server_first = decoded(&[
+            synth::tcp(s, c, "FIN,PSH,ACK", 500, 100, b"bye"),
+            synth::tcp(c, s, "FIN,ACK", 100, 504, b""),
+        ]);
+        assert_eq!(
+            time_wait_note(&server_first, s).as_deref(),
+            Some("TIME-WAIT: the server's side, which sent the first FIN")
+        );
+        let crossed = decoded(&[
+            synth::tcp(s, c, "FIN,ACK", 500, 100, b""),
+            synth::tcp(c, s, "FIN,ACK", 100, 500, b""),
+        ]);
+        assert!(time_wait_note(&crossed, s).unwrap().contains("both sides"));
+    }
+
+    #[test]
+    fn no_time_wait_note_without_two_fins_or_after_a_reset() {
+        let (c, s) = (40000, 8081);
+        assert_eq!(time_wait_note(&handshake_and_hello(), s), None);
+        let one_fin = decoded(&[synth::tcp(s, c, "FIN,ACK", 500, 100, b"")]);
+        assert_eq!(time_wait_note(&one_fin, s), None);
+        let reset = decoded(&[
+            synth::tcp(s, c, "FIN,ACK", 500, 100, b""),
+            synth::tcp(c, s, "FIN,ACK", 100, 501, b""),
+            synth::tcp(s, c, "RST", 501, 0, b""),
+        ]);
+        assert_eq!(time_wait_note(&reset, s), None);
     }
 
     #[test]

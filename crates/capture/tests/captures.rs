@@ -36,6 +36,34 @@ fn every_committed_capture_has_its_scenarios_shape() {
     }
 }
 
+/// A capture with a FIN each way and no reset says which side the close
+/// left in TIME-WAIT, and names the side whose FIN came first (or both,
+/// when the FINs crossed).
+#[test]
+fn every_orderly_close_names_the_side_left_in_time_wait() {
+    let mut checked = 0;
+    for s in &scenario::ALL {
+        let text = std::fs::read_to_string(captures_dir().join(format!("{}.txt", s.name))).unwrap();
+        let rows = diagram::parse(&text).unwrap();
+        let fin = |r: &&diagram::Row| matches!(r.what, diagram::What::Tcp(f) if f.fin);
+        let rst = rows.iter().any(|r| matches!(r.what, diagram::What::Tcp(f) if f.rst));
+        let fins: Vec<_> = rows.iter().filter(fin).collect();
+        let note = text.lines().find(|l| l.starts_with("TIME-WAIT: "));
+        if rst || !fins.iter().any(|r| r.dir != fins[0].dir) {
+            assert_eq!(note, None, "{}", s.name);
+            continue;
+        }
+        let side = match fins[0].dir {
+            diagram::Dir::ToServer => "the client's side",
+            diagram::Dir::ToClient => "the server's side",
+        };
+        let note = note.unwrap_or_else(|| panic!("{}: no TIME-WAIT line", s.name));
+        assert!(note.contains(side) || note.contains("both sides"), "{}: {note}", s.name);
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "lesson 02's exchange and lesson 04's close");
+}
+
 /// No stray file: every capture in the directory belongs to a scenario
 /// (so a renamed scenario cannot leave a stale diagram in the book), and no
 /// file shows a run's ephemeral port.
