@@ -127,7 +127,9 @@ pub fn time_wait_note(packets: &[Packet], server_port: u16) -> Option<String> {
         Kind::Tcp { flags, seq, ack } if flags.fin => Some((p, flags, seq, ack)),
         _ => None,
     });
-    let resets = packets.iter().any(|p| matches!(p.kind, Kind::Tcp { flags, .. } if flags.rst));
+    let resets = packets
+        .iter()
+        .any(|p| matches!(p.kind, Kind::Tcp { flags, .. } if flags.rst));
     let (first, _, first_seq, _) = fins.next()?;
     let first_dir = direction(first, server_port);
     let (_, flags, _, ack) = fins.find(|(p, ..)| direction(p, server_port) != first_dir)?;
@@ -287,7 +289,10 @@ mod tests {
             Some("TIME-WAIT: the client's side, which sent the first FIN")
         );
         let text = render("c", &client_first, s, &["later".into()]);
-        assert!(text.ends_with("\nTIME-WAIT: the client's side, which sent the first FIN\nlater\n"), "{text}");
+        assert!(
+            text.ends_with("\nTIME-WAIT: the client's side, which sent the first FIN\nlater\n"),
+            "{text}"
+        );
         // The server's FIN first, carrying data: its sequence number counts the data.
         let server_first = decoded(&[
             synth::tcp(s, c, "FIN,PSH,ACK", 500, 100, b"bye"),

@@ -1,13 +1,11 @@
 //! The scenarios `make captures` records, each against the lessons' real
 //! binaries, and what turns a recording into a committed diagram.
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -15,6 +13,7 @@ use crate::diagram::{self, render};
 use crate::live::Recorder;
 use crate::packet::{Kind, Packet};
 use crate::shape::{self, Shape};
+use testkit::Server;
 
 /// Every wait on a lesson binary ends after this long.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -127,14 +126,13 @@ pub fn conversation(packets: Vec<Packet>, server_port: u16) -> Vec<Packet> {
 
 /// Lessons 01 and 02: one request and one reply.
 fn exchange(bins: &Path) -> Result<Outcome> {
-    let (mut server, server_port) =
-        spawn_ready(bin(bins, "lesson02-basic-server"), &["--port", "0"])?;
+    let (server, server_port) = spawn_ready(bin(bins, "lesson02-basic-server"), &["--port", "0"])?;
     let port = server_port.to_string();
     let client = run_to_end(
         bin(bins, "lesson01-basic-client"),
         &["--port", &port, "--message", "hello server"],
     );
-    stop(&mut server);
+    drop(server);
     let (code, out) = client?;
     if code != Some(0) {
         bail!("lesson01-basic-client exited with {code:?}: {out}");
@@ -157,7 +155,7 @@ fn time_wait(bins: &Path) -> Result<Outcome> {
 
 /// Lesson 07: three datagrams and their echoes.
 fn datagrams(bins: &Path) -> Result<Outcome> {
-    let (mut server, server_port) = spawn_ready(
+    let (server, server_port) = spawn_ready(
         bin(bins, "lesson07-udp"),
         &["server", "--port", "0", "--quiet"],
     )?;
@@ -166,7 +164,7 @@ fn datagrams(bins: &Path) -> Result<Outcome> {
         bin(bins, "lesson07-udp"),
         &["client", "--port", &port, "--count", "3"],
     );
-    stop(&mut server);
+    drop(server);
     let (_, out) = client?;
     Ok(Outcome {
         server_port,
@@ -262,78 +260,22 @@ fn port_on_line(out: &str, prefix: &str) -> Result<u16> {
         .with_context(|| format!("no port in {line:?}"))
 }
 
-/// Starts a server and waits (bounded) for its `listening on 127.0.0.1:N` line.
-fn spawn_ready(path: PathBuf, args: &[&str]) -> Result<(Child, u16)> {
-    let mut child = Command::new(&path)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("start {}", path.display()))?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + LIMIT;
-    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        if line.starts_with("listening on ") {
-            let port = port_on_line(&line, "listening on ")?;
-            return Ok((child, port));
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    bail!("{} printed no `listening on` line", path.display())
+/// Starts a server and waits (bounded, by testkit) for its ready line;
+/// returns it with its port. Dropping the server kills it.
+fn spawn_ready(path: PathBuf, args: &[&str]) -> Result<(Server, u16)> {
+    let mut cmd = Command::new(path);
+    cmd.args(args);
+    let server = Server::try_start(cmd).map_err(anyhow::Error::msg)?;
+    let port = server.addr().port();
+    Ok((server, port))
 }
 
-/// Runs a client to its end (bounded) and returns its exit code and stdout.
+/// Runs a client to its end and returns its exit code and stdout (testkit
+/// kills it and panics with its output if it takes longer than [`LIMIT`]).
 fn run_to_end(path: PathBuf, args: &[&str]) -> Result<(Option<i32>, String)> {
-    let mut child = Command::new(&path)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("start {}", path.display()))?;
-    let mut stdout = child.stdout.take().context("stdout")?;
-    let reader = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + LIMIT;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("{} did not finish within {LIMIT:?}", path.display());
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let out = reader.join().unwrap_or_default();
-    Ok((status.code(), out))
-}
-
-/// Asks a server to stop with SIGINT, as Ctrl-C would; kills it if it has
-/// not exited after 5 s.
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let path = path.to_str().context("a binary path that is not UTF-8")?;
+    let run = testkit::run(path, args, b"", LIMIT);
+    Ok((run.code(), run.stdout))
 }
 
 #[cfg(test)]

@@ -46,7 +46,9 @@ fn every_orderly_close_names_the_side_left_in_time_wait() {
         let text = std::fs::read_to_string(captures_dir().join(format!("{}.txt", s.name))).unwrap();
         let rows = diagram::parse(&text).unwrap();
         let fin = |r: &&diagram::Row| matches!(r.what, diagram::What::Tcp(f) if f.fin);
-        let rst = rows.iter().any(|r| matches!(r.what, diagram::What::Tcp(f) if f.rst));
+        let rst = rows
+            .iter()
+            .any(|r| matches!(r.what, diagram::What::Tcp(f) if f.rst));
         let fins: Vec<_> = rows.iter().filter(fin).collect();
         let note = text.lines().find(|l| l.starts_with("TIME-WAIT: "));
         if rst || !fins.iter().any(|r| r.dir != fins[0].dir) {
@@ -58,7 +60,11 @@ fn every_orderly_close_names_the_side_left_in_time_wait() {
             diagram::Dir::ToClient => "the server's side",
         };
         let note = note.unwrap_or_else(|| panic!("{}: no TIME-WAIT line", s.name));
-        assert!(note.contains(side) || note.contains("both sides"), "{}: {note}", s.name);
+        assert!(
+            note.contains(side) || note.contains("both sides"),
+            "{}: {note}",
+            s.name
+        );
         checked += 1;
     }
     assert_eq!(checked, 2, "lesson 02's exchange and lesson 04's close");
