@@ -145,33 +145,39 @@ fn live_recording_of_a_real_exchange_as_root_or_skipped_without_cap_net_raw() {
 }
 
 /// Without CAP_NET_RAW `capture` prints why, exits 0 and writes nothing.
-/// As root the binary is run as user `nobody` (through `setpriv`).
+/// As root the binary is run as user `nobody` (through `setpriv`), from a
+/// copy in a directory `nobody` may enter (a checkout under /root is not).
 #[test]
 fn without_cap_net_raw_capture_says_so_exits_0_and_writes_nothing() {
-    let out = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_capture");
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let open_to_all = std::fs::Permissions::from_mode(0o755);
+    std::fs::set_permissions(dir.path(), open_to_all.clone()).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
     let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
     let mut cmd = if root {
+        let bin = dir.path().join("capture");
+        std::fs::copy(env!("CARGO_BIN_EXE_capture"), &bin).unwrap();
+        std::fs::set_permissions(&bin, open_to_all).unwrap();
         let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid",
-            "65534",
-            "--regid",
-            "65534",
-            "--clear-groups",
-            bin,
-        ]);
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(bin);
         c
     } else {
-        Command::new(bin)
+        Command::new(env!("CARGO_BIN_EXE_capture"))
     };
     let done = cmd
         .arg("--out")
-        .arg(out.path())
+        .arg(&out)
         .output()
         .expect("run capture (setpriv needed as root)");
     let stdout = String::from_utf8_lossy(&done.stdout);
-    assert_eq!(done.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("recording needs CAP_NET_RAW"), "{stdout}");
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("recording needs CAP_NET_RAW"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
