@@ -9,10 +9,13 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 MDBOOK_VERSION := 0.5.4
+# The concept figures' preprocessor (0.17 supports mdBook 0.5).
+MDBOOK_MERMAID_VERSION := 0.17.1
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
         check-exercises exercise exercise-table tools bench bench-smoke
+.PHONY: captures
 
 test-all: fmt-check clippy test doc check-includes book check-exercises bench-smoke
 	@echo "test-all: everything passed"
@@ -60,6 +63,8 @@ exercise-table:
 tools:
 	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" \
 	  || $(CARGO) install --locked mdbook --version $(MDBOOK_VERSION)
+	@command -v mdbook-mermaid >/dev/null && mdbook-mermaid --version | grep -q " $(MDBOOK_MERMAID_VERSION)" \
+	  || $(CARGO) install --locked mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
 	@test -f /etc/services -a -f /etc/protocols \
 	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \
@@ -84,3 +89,15 @@ bench-smoke:
 	$(CARGO) build --locked $(BENCH_PKGS)
 	$(BENCH_TARGET)/debug/loadgen suite --smoke --bin-dir $(BENCH_TARGET)/debug \
 	  --out $(BENCH_TARGET)/bench-smoke
+
+# make captures: record the loopback packets of the lessons' key scenarios
+# (handshake and FINs, TIME_WAIT, RST, datagrams, ICMP) against the debug
+# binaries and rewrite book/src/captures/*.txt. Recording needs CAP_NET_RAW:
+# as another user it says so and leaves the committed captures. A test
+# (cargo test -p capture) checks the committed files' shape either way.
+CAPTURE_PKGS := -p capture -p lesson01-basic-client -p lesson02-basic-server \
+                -p lesson04-reuse-addr -p lesson07-udp -p lesson11-errors
+
+captures:
+	$(CARGO) build --locked $(CAPTURE_PKGS)
+	$(BENCH_TARGET)/debug/capture --bin-dir $(BENCH_TARGET)/debug --out book/src/captures
