@@ -84,3 +84,16 @@ bench-smoke:
 	$(CARGO) build --locked $(BENCH_PKGS)
 	$(BENCH_TARGET)/debug/loadgen suite --smoke --bin-dir $(BENCH_TARGET)/debug \
 	  --out $(BENCH_TARGET)/bench-smoke
+
+# make transcripts: run every scenario in book/scenarios/ against the debug
+# binaries and rewrite book/src/transcripts/*.txt (the format is in
+# book/scenarios/README.md). check-transcripts runs them into a scratch
+# directory and fails, with a diff, when a committed transcript is stale.
+.PHONY: transcripts check-transcripts
+test-all: check-transcripts
+
+transcripts:
+	$(CARGO) run -q --locked -p xtask -- transcripts
+
+check-transcripts:
+	$(CARGO) run -q --locked -p xtask -- transcripts --check
