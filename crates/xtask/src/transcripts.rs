@@ -452,6 +452,10 @@ fn run_scenario(root: &Path, s: &Scenario) -> Result<BTreeMap<String, String>, S
     };
     let work = run.work.path.display().to_string();
     run.paths.push((work, "/tmp/work".into()));
+    // `{scenarios}`: this directory, for peers kept next to the scenarios.
+    let scenarios = root.join("book/scenarios").display().to_string();
+    run.vars
+        .insert("scenarios".into(), (scenarios, "book/scenarios".into()));
     let result = run.all_steps();
     run.kill_all();
     result?;
@@ -737,6 +741,7 @@ impl Run<'_> {
             )
             .env("LC_ALL", "C.UTF-8")
             .env("RUST_BACKTRACE", "0")
+            .env("PYTHONUNBUFFERED", "1")
             .env("NO_COLOR", "1")
             .env_remove("CARGO_TARGET_DIR");
         // Its own process group, as a terminal job: Ctrl-C reaches the whole
