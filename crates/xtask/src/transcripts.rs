@@ -74,7 +74,15 @@ fn check(root: &Path) -> Result<(), String> {
     let mut expected = Vec::new();
     let mut stale = Vec::new();
     let mut not_compared = Vec::new();
+    let root_user = is_root();
     for s in &scenarios {
+        if s.needs_root && !root_user {
+            for file in committed_files_of(&committed_dir, &s.name) {
+                not_compared.push(format!("{file} (skipped: needs root)"));
+                expected.push(file);
+            }
+            continue;
+        }
         for (file, text) in run_scenario(root, s)? {
             if let Some(why) = &s.machine_dependent {
                 not_compared.push(format!("{file} ({why})"));
@@ -128,6 +136,28 @@ fn check(root: &Path) -> Result<(), String> {
     }
 }
 
+/// True when running as root (`id -u` is 0), which `needs-root` scenarios
+/// need (to switch users with `setpriv`).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// The committed files a scenario wrote: `<name>.txt` and `<name>-PART.txt`.
+fn committed_files_of(dir: &Path, name: &str) -> Vec<String> {
+    let mut files: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f == &format!("{name}.txt") || f.starts_with(&format!("{name}-")))
+        .collect();
+    files.sort();
+    files
+}
+
 fn diff(old: &Path, new: &Path) -> String {
     let name = new.file_name().unwrap_or_default().to_string_lossy();
     match Command::new("diff")
@@ -151,9 +181,15 @@ struct Scenario {
     /// Why its output differs between machines (`machine-dependent REASON`):
     /// `check` still runs it, but does not compare its files.
     machine_dependent: Option<String>,
+    /// `needs-root`: `check` skips it (and keeps its files) when not root.
+    needs_root: bool,
 }
 
 enum Step {
+    Name {
+        var: String,
+        shown: String,
+    },
     Terminal(String),
     Port {
         var: String,
@@ -222,6 +258,7 @@ fn parse(name: &str, path: &Path) -> Result<Scenario, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
     let mut steps = Vec::new();
     let mut machine_dependent = None;
+    let mut needs_root = false;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = line.trim_end();
@@ -250,6 +287,10 @@ fn parse(name: &str, path: &Path) -> Result<Scenario, String> {
                 .map(Duration::from_secs_f64)
                 .ok_or_else(|| bad("expected seconds between 0 and 60"))
         };
+        if verb == "needs-root" {
+            needs_root = true;
+            continue;
+        }
         if verb == "machine-dependent" {
             if rest.is_empty() {
                 return Err(bad("say why the output depends on the machine"));
@@ -266,6 +307,10 @@ fn parse(name: &str, path: &Path) -> Result<Scenario, String> {
             "dir" => {
                 let (var, shown) = two()?;
                 Step::Dir { var, shown }
+            }
+            "name" => {
+                let (var, shown) = two()?;
+                Step::Name { var, shown }
             }
             "timeout" => Step::Timeout(secs(rest)?),
             "sleep" => Step::Sleep(secs(rest)?),
@@ -311,6 +356,7 @@ fn parse(name: &str, path: &Path) -> Result<Scenario, String> {
         path: path.to_path_buf(),
         steps,
         machine_dependent,
+        needs_root,
     })
 }
 
@@ -529,6 +575,12 @@ impl Run<'_> {
                 let path = path.display().to_string();
                 self.paths.insert(0, (path.clone(), shown.clone()));
                 self.vars.insert(var.clone(), (path, shown.clone()));
+            }
+            Step::Name { var, shown } => {
+                // Unique per run (abstract socket names are machine-wide).
+                let unique = format!("{shown}-{}-{}", std::process::id(), self.paths.len());
+                self.paths.insert(0, (unique.clone(), shown.clone()));
+                self.vars.insert(var.clone(), (unique, shown.clone()));
             }
             Step::Timeout(d) => self.step_timeout = *d,
             Step::Sleep(d) => thread::sleep(*d),
@@ -752,7 +804,7 @@ impl Run<'_> {
         let mut cmd = Command::new("bash");
         // Errors go where a terminal shows them: between the output lines.
         cmd.arg("-c")
-            .arg(format!("exec 2>&1\n{exec}"))
+            .arg(format!("umask 022\nexec 2>&1\n{exec}"))
             .current_dir(&self.work.path)
             .env(
                 "PATH",
