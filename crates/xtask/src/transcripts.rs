@@ -917,7 +917,7 @@ impl Run<'_> {
             s = s.replace(from.as_str(), to);
         }
         for (port, shown) in &self.ports {
-            let re = Regex::new(&format!(r"([:\s=]){port}\b")).expect("valid regex");
+            let re = Regex::new(&format!(r"(^|[:\s=]){port}\b")).expect("valid regex");
             s = re.replace_all(&s, format!("${{1}}{shown}")).into_owned();
         }
         let pid = Regex::new(r"(pid[= ])(\d+)").expect("valid regex");
@@ -1004,5 +1004,109 @@ fn signal_group(pgid: u32, signal: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("kill -{signal} -{pgid} failed (already gone?)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `text` as scenario `name` under a scratch root and parses it.
+    fn scenario(root: &Path, name: &str, text: &str) -> Scenario {
+        let dir = root.join("book/scenarios");
+        fs::create_dir_all(&dir).expect("scenario dir");
+        let path = dir.join(format!("{name}.scenario"));
+        fs::write(&path, text).expect("write scenario");
+        parse(name, &path).expect("parses")
+    }
+
+    #[test]
+    fn unknown_steps_and_bad_arguments_are_refused_with_the_line() {
+        let root = ScratchDir::new("test-parse").expect("scratch");
+        let dir = root.path.join("book/scenarios");
+        fs::create_dir_all(&dir).expect("dir");
+        for (text, why) in [
+            ("run echo a\nfly away\n", ":2: unknown step"),
+            ("timeout 600\n", "seconds between 0 and 60"),
+            ("replace ( => x\n", "bad regex"),
+            ("machine-dependent\n", "say why"),
+        ] {
+            let path = dir.join("bad.scenario");
+            fs::write(&path, text).expect("write");
+            let err = parse("bad", &path).err().expect("refused");
+            assert!(err.contains(why), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_run_shows_the_command_its_merged_output_and_the_exit_code() {
+        let root = ScratchDir::new("test-run").expect("scratch");
+        let s = scenario(
+            &root.path,
+            "demo",
+            "run echo out; echo err >&2; exit 3\nrun echo $?\nsplit two\nrun printf 'a  \\nb'\n",
+        );
+        let files = run_scenario(&root.path, &s).expect("runs");
+        assert_eq!(
+            files["demo.txt"],
+            "$ echo out; echo err >&2; exit 3\nout\nerr\n$ echo $?\n3\n"
+        );
+        // Trailing spaces go, a last line without newline is kept.
+        assert_eq!(files["demo-two.txt"], "$ printf 'a  \\nb'\na\nb\n");
+    }
+
+    #[test]
+    fn ports_pids_and_paths_are_normalised_the_same_way_every_time() {
+        let root = ScratchDir::new("test-norm").expect("scratch");
+        let s = scenario(
+            &root.path,
+            "norm",
+            "port P 8081\ndir D /tmp/demo\nreplace \\d+ ms => N ms\n\
+             run echo {P} 127.0.0.1:{P} :50123 :50999 :50123 [::1]:8080 pid=77 {D}/x 12 ms\n",
+        );
+        let first = run_scenario(&root.path, &s).expect("runs");
+        let second = run_scenario(&root.path, &s).expect("runs again");
+        assert_eq!(first, second);
+        let text = &first["norm.txt"];
+        assert_eq!(
+            text.lines().nth(1),
+            Some("8081 127.0.0.1:8081 :40001 :40002 :40001 [::1]:8080 pid=4001 /tmp/demo/x N ms"),
+            "{text}"
+        );
+        assert!(text.starts_with("$ echo 8081 127.0.0.1:8081"), "{text}");
+    }
+
+    #[test]
+    fn background_output_appears_at_waits_and_ctrl_c_reaches_the_process() {
+        let root = ScratchDir::new("test-bg").expect("scratch");
+        let s = scenario(
+            &root.path,
+            "bg",
+            "terminal a\n\
+             start srv bash -c 'trap \"echo got INT; exit 0\" INT; echo ready; read line; echo \"heard $line\"; sleep 5 & wait'\n\
+             wait srv ready\n\
+             terminal b\nrun echo from b\n\
+             type srv hello\nwait srv heard\nctrl-c srv\nexit srv\n",
+        );
+        let files = run_scenario(&root.path, &s).expect("runs");
+        assert_eq!(
+            files["bg.txt"],
+            "── terminal a ──\n$ bash -c 'trap \"echo got INT; exit 0\" INT; echo ready; read line; echo \"heard $line\"; sleep 5 & wait'\nready\n\n\
+             ── terminal b ──\n$ echo from b\nfrom b\n\n\
+             ── terminal a ──\nhello\nheard hello\n^C\ngot INT\n"
+        );
+    }
+
+    #[test]
+    fn a_process_left_running_or_a_step_that_hangs_fails_the_scenario() {
+        let root = ScratchDir::new("test-fail").expect("scratch");
+        let s = scenario(&root.path, "left", "start s sleep 30\n");
+        let err = run_scenario(&root.path, &s).err().expect("fails");
+        assert!(err.contains("still runs at the end"), "{err}");
+        let s = scenario(&root.path, "hang", "timeout 0.3\nrun sleep 30\n");
+        let started = Instant::now();
+        let err = run_scenario(&root.path, &s).err().expect("fails");
+        assert!(err.contains("killed"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
