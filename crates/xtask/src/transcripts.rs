@@ -1101,11 +1101,11 @@ mod tests {
     fn a_process_left_running_or_a_step_that_hangs_fails_the_scenario() {
         let root = ScratchDir::new("test-fail").expect("scratch");
         let s = scenario(&root.path, "left", "start s sleep 30\n");
-        let err = run_scenario(&root.path, &s).err().expect("fails");
+        let err = run_scenario(&root.path, &s).expect_err("fails");
         assert!(err.contains("still runs at the end"), "{err}");
         let s = scenario(&root.path, "hang", "timeout 0.3\nrun sleep 30\n");
         let started = Instant::now();
-        let err = run_scenario(&root.path, &s).err().expect("fails");
+        let err = run_scenario(&root.path, &s).expect_err("fails");
         assert!(err.contains("killed"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
