@@ -301,3 +301,38 @@ fn book_appendix_matches_the_catalogue() {
     assert_eq!(run.code(), Some(0), "{run:?}");
     assert_eq!(run.stdout, table);
 }
+
+/// The 中文 column is glibc's own zh_CN text for each errno. Checked through
+/// Python's `os.strerror` (the C library's `strerror`) where the zh_CN
+/// locale and glibc's translations are installed (Debian: `locales-all`,
+/// `libc-l10n`); elsewhere the test says why it checked nothing.
+#[test]
+fn chinese_messages_are_glibcs_zh_cn_text() {
+    let script = "import locale, os, sys\n\
+                  locale.setlocale(locale.LC_ALL, 'zh_CN.UTF-8')\n\
+                  print('\\n'.join(os.strerror(int(n)) for n in sys.argv[1:]))";
+    let numbers: Vec<String> = CATALOGUE.iter().map(|c| c.errno.to_string()).collect();
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&numbers)
+        .env("LANGUAGE", "zh_CN")
+        .env_remove("LC_ALL")
+        .output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        _ => {
+            eprintln!("skipped: python3 or the zh_CN.UTF-8 locale is not installed");
+            return;
+        }
+    };
+    let messages: Vec<&str> = text.lines().collect();
+    if messages.iter().any(|m| m.is_ascii()) {
+        eprintln!("skipped: glibc's Chinese translations are not installed (libc-l10n)");
+        return;
+    }
+    for (case, glibc) in CATALOGUE.iter().zip(&messages) {
+        assert_eq!(case.zh, *glibc, "{}: the catalogue's 中文 text", case.name);
+    }
+    assert_eq!(messages.len(), CATALOGUE.len());
+}
