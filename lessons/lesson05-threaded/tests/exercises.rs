@@ -26,6 +26,9 @@ mod ex2_code;
 #[path = "../exercises/3-remote-runner/tests.rs"]
 mod ex3;
 #[cfg_attr(feature = "starters", path = "../exercises/3-remote-runner/starter.rs")]
-#[cfg_attr(not(feature = "starters"), path = "../exercises/3-remote-runner/solution.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-remote-runner/solution.rs"
+)]
 #[allow(unused, clippy::todo)]
 mod ex3_code;

@@ -26,6 +26,9 @@ mod ex2_code;
 #[path = "../exercises/3-retransmit/tests.rs"]
 mod ex3;
 #[cfg_attr(feature = "starters", path = "../exercises/3-retransmit/starter.rs")]
-#[cfg_attr(not(feature = "starters"), path = "../exercises/3-retransmit/solution.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-retransmit/solution.rs"
+)]
 #[allow(unused, clippy::todo)]
 mod ex3_code;

@@ -98,7 +98,11 @@ fn read_frame(r: &mut impl Read, max: usize) -> Result<Option<Vec<u8>>, ReadErro
 }
 
 /// Serves one connection until the peer is done, breaks the rules, or goes quiet.
-pub fn serve_connection(mut stream: TcpStream, config: &Config, handler: Handler) -> io::Result<()> {
+pub fn serve_connection(
+    mut stream: TcpStream,
+    config: &Config,
+    handler: Handler,
+) -> io::Result<()> {
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_write_timeout(Some(config.idle_timeout))?;
     loop {
@@ -170,7 +174,10 @@ impl Client {
         let frame = match read_frame(&mut self.stream, self.config.max_frame + 1) {
             Ok(Some(frame)) => frame,
             Ok(None) | Err(ReadError::Truncated) => {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "server closed",
+                ));
             }
             Err(ReadError::TooLarge(len)) => {
                 return Err(invalid(format!("reply of {len} bytes is too large")));

@@ -69,7 +69,7 @@ fn read_reply(stream: &mut TcpStream) -> (u8, Vec<u8>) {
         .read_exact(&mut header)
         .expect("a reply frame header from the server");
     let len = u32::from_be_bytes(header) as usize;
-    assert!(len >= 1 && len <= 4096, "reply frame length {len}");
+    assert!((1..=4096).contains(&len), "reply frame length {len}");
     let mut body = vec![0u8; len];
     stream.read_exact(&mut body).expect("the reply frame body");
     (body[0], body[1..].to_vec())
@@ -111,7 +111,11 @@ const NO_HUGE_ALLOCATION_KIB: u64 = 3 * 1024 * 1024;
 fn answers_many_calls_on_one_connection() {
     let addr = start(PATIENCE);
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
-    for request in [&b"hello"[..], b"\xff\xfe\x00\n", b"a longer request, with spaces"] {
+    for request in [
+        &b"hello"[..],
+        b"\xff\xfe\x00\n",
+        b"a longer request, with spaces",
+    ] {
         let expected: Vec<u8> = request.iter().rev().copied().collect();
         let reply = client.call(request).expect("a reply");
         assert_eq!(
@@ -134,7 +138,11 @@ fn a_frame_written_byte_by_byte_is_one_request() {
         thread::sleep(Duration::from_millis(5));
     }
     let (status, body) = read_reply(&mut stream);
-    assert_eq!((status, show(&body)), (0, "pird".to_string()), "(status, body)");
+    assert_eq!(
+        (status, show(&body)),
+        (0, "pird".to_string()),
+        "(status, body)"
+    );
 }
 
 /// A hundred frames in one write get a hundred replies, in order.
@@ -150,7 +158,11 @@ fn many_frames_in_one_write_get_one_reply_each() {
     for i in 0..100 {
         let expected: String = format!("req{i:03}").chars().rev().collect();
         let (status, body) = read_reply(&mut stream);
-        assert_eq!((status, show(&body)), (0, expected), "(status, body) of reply {i}");
+        assert_eq!(
+            (status, show(&body)),
+            (0, expected),
+            "(status, body) of reply {i}"
+        );
     }
 }
 
@@ -172,7 +184,10 @@ fn an_oversized_length_gets_an_error_frame_then_a_close() {
     );
     closed_without_bytes(&mut stream).expect("server closes after an oversized length");
     let grew = vm_peak_kib().saturating_sub(before);
-    assert!(grew < NO_HUGE_ALLOCATION_KIB, "peak memory grew by {grew} KiB");
+    assert!(
+        grew < NO_HUGE_ALLOCATION_KIB,
+        "peak memory grew by {grew} KiB"
+    );
 }
 
 /// Text from a confused client (here an HTTP request) reads as a huge
@@ -181,9 +196,16 @@ fn an_oversized_length_gets_an_error_frame_then_a_close() {
 fn garbage_gets_an_error_frame_then_a_close() {
     let addr = start(PATIENCE);
     let mut stream = connect(addr);
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let (status, body) = read_reply(&mut stream);
-    assert_eq!(status, 1, "status byte of the reply to garbage ({:?})", show(&body));
+    assert_eq!(
+        status,
+        1,
+        "status byte of the reply to garbage ({:?})",
+        show(&body)
+    );
     closed_without_bytes(&mut stream).expect("server closes after garbage");
 }
 
@@ -199,7 +221,11 @@ fn an_empty_request_is_refused_and_the_connection_survives() {
     assert!(!body.is_empty(), "the error frame says what was wrong");
     stream.write_all(&frame(b"ok?")).unwrap();
     let (status, body) = read_reply(&mut stream);
-    assert_eq!((status, show(&body)), (0, "?ko".to_string()), "(status, body) after it");
+    assert_eq!(
+        (status, show(&body)),
+        (0, "?ko".to_string()),
+        "(status, body) after it"
+    );
 }
 
 /// EOF in the middle of a frame: no reply (there is no request), a close,
@@ -260,7 +286,10 @@ fn a_reset_ends_only_that_connection() {
         .unwrap();
     drop(victim);
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
-    assert_eq!(client.call(b"still here").unwrap(), Reply::Ok(b"ereh llits".to_vec()));
+    assert_eq!(
+        client.call(b"still here").unwrap(),
+        Reply::Ok(b"ereh llits".to_vec())
+    );
 }
 
 /// One connection that says nothing does not hold up another.
@@ -308,7 +337,11 @@ fn the_client_times_out_on_a_silent_server() {
     let start = Instant::now();
     let err = client.call(b"anyone?").expect_err("no reply ever comes");
     let took = start.elapsed();
-    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "error kind ({err})");
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::TimedOut,
+        "error kind ({err})"
+    );
     assert!(
         took >= Duration::from_millis(200) && took < PATIENCE,
         "gave up after {took:?} with an idle timeout of {idle:?}"
@@ -323,9 +356,16 @@ fn the_client_refuses_a_huge_reply_without_allocating_it() {
     let addr = fake_server(u32::MAX.to_be_bytes().to_vec());
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
     let err = client.call(b"x").expect_err("a 4 GiB reply is refused");
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "error kind ({err})");
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::InvalidData,
+        "error kind ({err})"
+    );
     let grew = vm_peak_kib().saturating_sub(before);
-    assert!(grew < NO_HUGE_ALLOCATION_KIB, "peak memory grew by {grew} KiB");
+    assert!(
+        grew < NO_HUGE_ALLOCATION_KIB,
+        "peak memory grew by {grew} KiB"
+    );
 }
 
 /// Error frames become `Reply::Error`; an unknown status byte is `InvalidData`;
@@ -341,14 +381,26 @@ fn the_client_reads_error_frames_and_rejects_bad_ones() {
 
     let addr = fake_server(frame(b"\x07what"));
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
-    let err = client.call(b"x").expect_err("status byte 7 is not in the protocol");
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "error kind ({err})");
+    let err = client
+        .call(b"x")
+        .expect_err("status byte 7 is not in the protocol");
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::InvalidData,
+        "error kind ({err})"
+    );
 
     // Announces 10 bytes, sends 3, then (after its pause) closes.
     let mut cut = 10u32.to_be_bytes().to_vec();
     cut.extend_from_slice(b"\x00ab");
     let addr = fake_server(cut);
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
-    let err = client.call(b"x").expect_err("a reply cut short is an error");
-    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "error kind ({err})");
+    let err = client
+        .call(b"x")
+        .expect_err("a reply cut short is an error");
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::UnexpectedEof,
+        "error kind ({err})"
+    );
 }

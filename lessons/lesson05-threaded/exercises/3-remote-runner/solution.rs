@@ -53,17 +53,41 @@ struct Allowed {
 }
 
 const ALLOWED: &[Allowed] = &[
-    Allowed { name: "echo", program: "/usr/bin/echo", args_ok: |_| true },
-    Allowed { name: "date", program: "/usr/bin/date", args_ok: |a| a.is_empty() },
+    Allowed {
+        name: "echo",
+        program: "/usr/bin/echo",
+        args_ok: |_| true,
+    },
+    Allowed {
+        name: "date",
+        program: "/usr/bin/date",
+        args_ok: |a| a.is_empty(),
+    },
     Allowed {
         name: "uname",
         program: "/usr/bin/uname",
         args_ok: |a| a.iter().all(|x| ["-a", "-s", "-n", "-r", "-m"].contains(x)),
     },
-    Allowed { name: "true", program: "/usr/bin/true", args_ok: |a| a.is_empty() },
-    Allowed { name: "false", program: "/usr/bin/false", args_ok: |a| a.is_empty() },
-    Allowed { name: "sleep", program: "/usr/bin/sleep", args_ok: |a| one_number(a, 0, 10) },
-    Allowed { name: "seq", program: "/usr/bin/seq", args_ok: |a| one_number(a, 1, 10_000_000) },
+    Allowed {
+        name: "true",
+        program: "/usr/bin/true",
+        args_ok: |a| a.is_empty(),
+    },
+    Allowed {
+        name: "false",
+        program: "/usr/bin/false",
+        args_ok: |a| a.is_empty(),
+    },
+    Allowed {
+        name: "sleep",
+        program: "/usr/bin/sleep",
+        args_ok: |a| one_number(a, 0, 10),
+    },
+    Allowed {
+        name: "seq",
+        program: "/usr/bin/seq",
+        args_ok: |a| one_number(a, 1, 10_000_000),
+    },
 ];
 
 /// Exactly one argument, all digits, within `min..=max`.
@@ -89,7 +113,11 @@ fn parse(line: &[u8], config: &Config) -> Result<Request, String> {
     let name = words.next().ok_or("empty request")?;
     let args: Vec<&str> = words.collect();
     if args.len() > config.max_args {
-        return Err(format!("too many arguments: {} > {}", args.len(), config.max_args));
+        return Err(format!(
+            "too many arguments: {} > {}",
+            args.len(),
+            config.max_args
+        ));
     }
     let entry = ALLOWED
         .iter()
@@ -139,7 +167,11 @@ fn read_request_line(stream: &mut TcpStream, max: usize) -> Result<Vec<u8>, Line
         };
         if let Some(end) = buf[..n].iter().position(|&b| b == b'\n') {
             line.extend_from_slice(&buf[..end]);
-            return if line.len() > max { Err(LineError::TooLong) } else { Ok(line) };
+            return if line.len() > max {
+                Err(LineError::TooLong)
+            } else {
+                Ok(line)
+            };
         }
         line.extend_from_slice(&buf[..n]);
         if line.len() > max {
@@ -189,7 +221,12 @@ fn run(request: &Request, out: &mut TcpStream, config: &Config) -> io::Result<En
     };
     let mut child = match child {
         Ok(child) => child,
-        Err(e) => return Ok(Ending::Refused(format!("cannot start {}: {e}", request.program))),
+        Err(e) => {
+            return Ok(Ending::Refused(format!(
+                "cannot start {}: {e}",
+                request.program
+            )));
+        }
     };
     let chunks = spawn_reader(reader);
     let result = stream_output(&mut child, &chunks, out, config);
@@ -294,7 +331,10 @@ pub fn run_remote(
         match header[0] {
             b'O' => out.write_all(&payload)?,
             b'X' => {
-                let code: [u8; 4] = payload.as_slice().try_into().map_err(|_| invalid("exit frame".into()))?;
+                let code: [u8; 4] = payload
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| invalid("exit frame".into()))?;
                 return Ok(Ending::Exit(i32::from_be_bytes(code)));
             }
             b'K' => return Ok(Ending::Killed(text())),

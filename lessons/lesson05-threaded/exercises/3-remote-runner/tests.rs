@@ -75,7 +75,10 @@ fn raw_frames(stream: &mut TcpStream) -> Vec<(char, String)> {
         assert!(len <= 64 * 1024, "frame length {len} after {frames:?}");
         let mut payload = vec![0u8; len];
         stream.read_exact(&mut payload).expect("a frame's payload");
-        frames.push((header[0] as char, String::from_utf8_lossy(&payload).into_owned()));
+        frames.push((
+            header[0] as char,
+            String::from_utf8_lossy(&payload).into_owned(),
+        ));
     }
 }
 
@@ -132,8 +135,16 @@ fn runs_an_allowed_command_and_reports_its_exit_status() {
         ("hello world\n".to_string(), Ending::Exit(0)),
         "(output, ending) of `echo hello   world`"
     );
-    assert_eq!(remote(addr, "false"), (String::new(), Ending::Exit(1)), "`false`");
-    assert_eq!(remote(addr, "uname -s"), ("Linux\n".to_string(), Ending::Exit(0)), "`uname -s`");
+    assert_eq!(
+        remote(addr, "false"),
+        (String::new(), Ending::Exit(1)),
+        "`false`"
+    );
+    assert_eq!(
+        remote(addr, "uname -s"),
+        ("Linux\n".to_string(), Ending::Exit(0)),
+        "`uname -s`"
+    );
 }
 
 /// Shell syntax reaches the program as plain argument bytes: nothing else
@@ -182,7 +193,11 @@ fn rm_rf_is_refused_and_nothing_is_deleted() {
             matches!(ending, Ending::Refused(_)) && output.is_empty(),
             "{attack:?} should be refused with no output, got output {output:?} and {ending:?}"
         );
-        assert!(precious.exists(), "{attack:?} deleted {}", precious.display());
+        assert!(
+            precious.exists(),
+            "{attack:?} deleted {}",
+            precious.display()
+        );
     }
 }
 
@@ -205,7 +220,9 @@ fn refuses_what_is_not_allowed() {
         let (output, ending) = remote(addr, request);
         match ending {
             Ending::Refused(why) if output.is_empty() && !why.is_empty() => {}
-            other => panic!("{request:?}: expected a refusal with a reason and no output, got output {output:?} and {other:?}"),
+            other => panic!(
+                "{request:?}: expected a refusal with a reason and no output, got output {output:?} and {other:?}"
+            ),
         }
     }
 }
@@ -252,13 +269,18 @@ fn a_silent_client_is_dropped() {
     let mut stream = connect(addr);
     let start = Instant::now();
     let frames = raw_frames(&mut stream);
-    finished.recv_timeout(PATIENCE).expect("serve_client gives up on a silent client");
+    finished
+        .recv_timeout(PATIENCE)
+        .expect("serve_client gives up on a silent client");
     let took = start.elapsed();
     assert!(
         frames.iter().all(|(tag, _)| *tag == 'R'),
         "a silent client may get a refusal, nothing else: {frames:?}"
     );
-    assert!(took >= Duration::from_millis(200), "dropped after {took:?}, before the idle timeout");
+    assert!(
+        took >= Duration::from_millis(200),
+        "dropped after {took:?}, before the idle timeout"
+    );
 }
 
 /// A command that floods output is killed at `max_output`; no more than
@@ -278,7 +300,11 @@ fn a_flood_of_output_is_cut_at_the_limit() {
         "{} bytes of output reached the client, limit {limit}",
         out.len()
     );
-    assert!(out.starts_with(b"1\n2\n3\n"), "output starts {:?}", String::from_utf8_lossy(&out[..out.len().min(12)]));
+    assert!(
+        out.starts_with(b"1\n2\n3\n"),
+        "output starts {:?}",
+        String::from_utf8_lossy(&out[..out.len().min(12)])
+    );
     assert_no_leftover("seq", "9000001");
 }
 
@@ -313,7 +339,9 @@ fn a_client_that_vanishes_mid_stream_stops_the_command() {
     let mut stream = connect(addr);
     stream.write_all(b"seq 9000002\n").unwrap();
     let mut first = [0u8; 5];
-    stream.read_exact(&mut first).expect("the first output frame");
+    stream
+        .read_exact(&mut first)
+        .expect("the first output frame");
     assert_eq!(first[0], b'O', "tag of the first frame");
     testkit::reset(stream);
     finished
@@ -329,9 +357,20 @@ fn clients_are_served_concurrently() {
     let slow = thread::spawn(move || remote(addr, "sleep 2"));
     thread::sleep(Duration::from_millis(100));
     let start = Instant::now();
-    assert_eq!(remote(addr, "echo quick"), ("quick\n".to_string(), Ending::Exit(0)));
-    assert!(start.elapsed() < Duration::from_millis(1500), "answered after {:?}", start.elapsed());
-    assert_eq!(slow.join().unwrap(), (String::new(), Ending::Exit(0)), "`sleep 2`");
+    assert_eq!(
+        remote(addr, "echo quick"),
+        ("quick\n".to_string(), Ending::Exit(0))
+    );
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "answered after {:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        slow.join().unwrap(),
+        (String::new(), Ending::Exit(0)),
+        "`sleep 2`"
+    );
 }
 
 /// The client bounds its waits and refuses frames it cannot trust.
@@ -353,10 +392,26 @@ fn the_client_bounds_waits_and_refuses_bad_frames() {
             .kind()
     };
     let start = Instant::now();
-    assert_eq!(kind(fake(Vec::new()), Duration::from_millis(300)), std::io::ErrorKind::TimedOut, "silent server");
-    assert!(start.elapsed() < PATIENCE, "gave up after {:?}", start.elapsed());
+    assert_eq!(
+        kind(fake(Vec::new()), Duration::from_millis(300)),
+        std::io::ErrorKind::TimedOut,
+        "silent server"
+    );
+    assert!(
+        start.elapsed() < PATIENCE,
+        "gave up after {:?}",
+        start.elapsed()
+    );
     let mut huge = vec![b'O'];
     huge.extend_from_slice(&u32::MAX.to_be_bytes());
-    assert_eq!(kind(fake(huge), PATIENCE), std::io::ErrorKind::InvalidData, "a 4 GiB frame");
-    assert_eq!(kind(fake(b"Z\0\0\0\0".to_vec()), PATIENCE), std::io::ErrorKind::InvalidData, "unknown tag Z");
+    assert_eq!(
+        kind(fake(huge), PATIENCE),
+        std::io::ErrorKind::InvalidData,
+        "a 4 GiB frame"
+    );
+    assert_eq!(
+        kind(fake(b"Z\0\0\0\0".to_vec()), PATIENCE),
+        std::io::ErrorKind::InvalidData,
+        "unknown tag Z"
+    );
 }

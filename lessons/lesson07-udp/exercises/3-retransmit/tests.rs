@@ -149,10 +149,15 @@ fn resends_until_a_reply_comes() {
     let server = Lossy::start(|s, n| if n <= 2 { None } else { echo(s, n) });
     let mut c = client(server.addr, 100, 1000, 5);
     let start = Instant::now();
-    let got = c.request(b"are you there?").expect("the third attempt is answered");
+    let got = c
+        .request(b"are you there?")
+        .expect("the third attempt is answered");
     let took = start.elapsed();
     assert_eq!(
-        (String::from_utf8_lossy(&got.body).into_owned(), got.attempts),
+        (
+            String::from_utf8_lossy(&got.body).into_owned(),
+            got.attempts
+        ),
         ("are you there?".to_string(), 3),
         "(body, attempts)"
     );
@@ -181,11 +186,17 @@ fn backs_off_then_gives_up() {
         "expected TimedOut {{ attempts: 4 }}, got {err:?}"
     );
     // 100 + 200 + 300 + 300 ms of waiting.
-    assert!(took >= ms(850) && took < ms(900) + PATIENCE, "gave up after {took:?}");
+    assert!(
+        took >= ms(850) && took < ms(900) + PATIENCE,
+        "gave up after {took:?}"
+    );
     thread::sleep(ms(100));
     let seen = server.seen();
     assert_eq!(seen.len(), 4, "datagrams the server received");
-    let gaps: Vec<u128> = seen.windows(2).map(|w| (w[1].at - w[0].at).as_millis()).collect();
+    let gaps: Vec<u128> = seen
+        .windows(2)
+        .map(|w| (w[1].at - w[0].at).as_millis())
+        .collect();
     let at_least = [90, 180, 270];
     assert!(
         gaps.iter().zip(at_least).all(|(&gap, min)| gap >= min),
@@ -200,7 +211,11 @@ fn a_late_duplicate_is_not_the_next_answer() {
     let server = Lossy::start(|s, _| Some((ms(250), reply(s.id, &s.payload))));
     let mut c = client(server.addr, 100, 1000, 6);
     let first = c.request(b"first").expect("a reply to the first request");
-    assert_eq!(String::from_utf8_lossy(&first.body), "first", "body of the first reply");
+    assert_eq!(
+        String::from_utf8_lossy(&first.body),
+        "first",
+        "body of the first reply"
+    );
     assert!(first.attempts >= 2, "the first reply came after a resend");
     let second = c.request(b"second").expect("a reply to the second request");
     assert_eq!(
@@ -227,7 +242,10 @@ fn a_reply_from_another_socket_is_ignored() {
     let mut c = client(server.addr, 2000, 2000, 1);
     let got = c.request(b"who are you?").expect("the genuine reply");
     assert_eq!(
-        (String::from_utf8_lossy(&got.body).into_owned(), got.attempts),
+        (
+            String::from_utf8_lossy(&got.body).into_owned(),
+            got.attempts
+        ),
         ("genuine".to_string(), 1),
         "(body, attempts)"
     );
@@ -276,10 +294,18 @@ fn any_bytes_and_the_largest_payload_come_back_intact() {
     let server = Lossy::start(echo);
     let mut c = client(server.addr, 1000, 1000, 3);
     let got = c.request(b"\xff\x00\xfe\n").expect("an echo");
-    assert_eq!(String::from_utf8_lossy(&got.body), "\u{fffd}\0\u{fffd}\n", "echoed body");
+    assert_eq!(
+        String::from_utf8_lossy(&got.body),
+        "\u{fffd}\0\u{fffd}\n",
+        "echoed body"
+    );
     let big = vec![b'z'; MAX_PAYLOAD];
     let got = c.request(&big).expect("an echo of the largest payload");
-    assert_eq!(got.body.len(), MAX_PAYLOAD, "length of the echoed largest payload");
+    assert_eq!(
+        got.body.len(),
+        MAX_PAYLOAD,
+        "length of the echoed largest payload"
+    );
 }
 
 /// A payload that cannot fit in one datagram is refused before sending.
@@ -287,12 +313,18 @@ fn any_bytes_and_the_largest_payload_come_back_intact() {
 fn a_payload_too_large_for_a_datagram_is_refused() {
     let server = Lossy::start(echo);
     let mut c = client(server.addr, 100, 100, 2);
-    let err = c.request(&vec![0u8; MAX_PAYLOAD + 1]).expect_err("too large");
+    let err = c
+        .request(&vec![0u8; MAX_PAYLOAD + 1])
+        .expect_err("too large");
     assert!(
         matches!(err, RequestError::TooLarge { len } if len == MAX_PAYLOAD + 1),
         "expected TooLarge {{ len: {} }}, got {err:?}",
         MAX_PAYLOAD + 1
     );
     thread::sleep(ms(100));
-    assert_eq!(server.seen().len(), 0, "datagrams sent for a refused payload");
+    assert_eq!(
+        server.seen().len(),
+        0,
+        "datagrams sent for a refused payload"
+    );
 }

@@ -124,7 +124,11 @@ fn assert_quiet(stream: &mut TcpStream, wait: Duration, who: &str) {
     stream.set_read_timeout(Some(wait)).unwrap();
     let mut buf = [0u8; 256];
     match stream.read(&mut buf) {
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) => {}
         other => panic!("{who} should get nothing, got {other:?} ({:?})", text(&buf)),
     }
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
@@ -137,7 +141,10 @@ fn read_until_closed(stream: &mut TcpStream, who: &str) -> usize {
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0;
     loop {
-        assert!(Instant::now() < deadline, "{who} was not closed ({total} bytes read)");
+        assert!(
+            Instant::now() < deadline,
+            "{who} was not closed ({total} bytes read)"
+        );
         match stream.read(&mut buf) {
             Ok(0) => return total,
             Ok(n) => total += n,
@@ -160,10 +167,23 @@ fn a_line_reaches_every_other_client() {
     }
     clients[7].write_all(b"\xff\xfe raw\n").unwrap();
     for (i, c) in clients.iter_mut().enumerate().filter(|(i, _)| *i != 7) {
-        assert_eq!(read_line(c), b"\xff\xfe raw", "raw bytes received by client {i} ({:?})", "\u{fffd}\u{fffd} raw");
+        assert_eq!(
+            read_line(c),
+            b"\xff\xfe raw",
+            "raw bytes received by client {i} ({:?})",
+            "\u{fffd}\u{fffd} raw"
+        );
     }
-    assert_quiet(&mut clients[0], Duration::from_millis(200), "the first sender");
-    assert_quiet(&mut clients[7], Duration::from_millis(50), "the second sender");
+    assert_quiet(
+        &mut clients[0],
+        Duration::from_millis(200),
+        "the first sender",
+    );
+    assert_quiet(
+        &mut clients[7],
+        Duration::from_millis(50),
+        "the second sender",
+    );
 }
 
 /// A line that arrives in pieces is one line; 200 lines in one write are
@@ -179,8 +199,16 @@ fn lines_in_pieces_and_in_bursts() {
         a.write_all(piece).unwrap();
         thread::sleep(Duration::from_millis(30));
     }
-    assert_eq!(text(&read_line(&mut b)), "hello", "first line, sent in pieces");
-    assert_eq!(text(&read_line(&mut b)), "world", "second line, sent in pieces");
+    assert_eq!(
+        text(&read_line(&mut b)),
+        "hello",
+        "first line, sent in pieces"
+    );
+    assert_eq!(
+        text(&read_line(&mut b)),
+        "world",
+        "second line, sent in pieces"
+    );
     let mut burst = Vec::new();
     for i in 0..200 {
         burst.extend_from_slice(format!("{i:04}:{}\n", "x".repeat(995)).as_bytes());
@@ -188,7 +216,11 @@ fn lines_in_pieces_and_in_bursts() {
     a.write_all(&burst).unwrap();
     for i in 0..200 {
         let line = read_line(&mut b);
-        assert_eq!(text(&line[..5]), format!("{i:04}:"), "start of burst line {i}");
+        assert_eq!(
+            text(&line[..5]),
+            format!("{i:04}:"),
+            "start of burst line {i}"
+        );
         assert_eq!(line.len(), 1000, "length of burst line {i}");
     }
 }
@@ -202,18 +234,22 @@ fn a_client_that_never_reads_is_dropped() {
     // backlog for long.
     let sleeper = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     sleeper.set_recv_buffer_size(4096).unwrap();
-    sleeper.connect_timeout(&chat.addr.into(), PATIENCE).unwrap();
+    sleeper
+        .connect_timeout(&chat.addr.into(), PATIENCE)
+        .unwrap();
     let mut sleeper: TcpStream = sleeper.into();
     sleeper.set_read_timeout(Some(PATIENCE)).unwrap();
     let mut sender = chat.connect();
-    let mut reader = chat.connect();
+    let reader = chat.connect();
     chat.wait_for_clients(3, "sleeper, sender and reader connected");
 
     const LINES: usize = 4000;
     let writer = thread::spawn(move || {
         for i in 0..LINES {
             let line = format!("{i:05}:{}\n", "y".repeat(1017));
-            sender.write_all(line.as_bytes()).expect("the sender is never dropped");
+            sender
+                .write_all(line.as_bytes())
+                .expect("the sender is never dropped");
         }
         sender
     });
@@ -223,8 +259,16 @@ fn a_client_that_never_reads_is_dropped() {
         let mut line = Vec::new();
         let n = std::io::BufRead::read_until(&mut lines, b'\n', &mut line)
             .unwrap_or_else(|e| panic!("reader, line {i}: {e}"));
-        assert!(n == 1024, "reader, line {i}: {n} bytes starting {:?}", text(&line[..n.min(40)]));
-        assert_eq!(text(&line[..6]), format!("{i:05}:"), "start of line {i} at the reader");
+        assert!(
+            n == 1024,
+            "reader, line {i}: {n} bytes starting {:?}",
+            text(&line[..n.min(40)])
+        );
+        assert_eq!(
+            text(&line[..6]),
+            format!("{i:05}:"),
+            "start of line {i} at the reader"
+        );
     }
     let mut sender = writer.join().unwrap();
     chat.wait_for_clients(2, "the sleeper dropped");
@@ -236,7 +280,11 @@ fn a_client_that_never_reads_is_dropped() {
     let mut late = chat.connect();
     chat.wait_for_clients(3, "a new client joined");
     sender.write_all(b"still on\n").unwrap();
-    assert_eq!(text(&read_line(&mut late)), "still on", "line received by a new client");
+    assert_eq!(
+        text(&read_line(&mut late)),
+        "still on",
+        "line received by a new client"
+    );
     chat.assert_alive();
 }
 
@@ -258,7 +306,11 @@ fn a_huge_line_closes_its_sender() {
     flood.join().unwrap();
     chat.wait_for_clients(2, "the flooder dropped");
     a.write_all(b"after\n").unwrap();
-    assert_eq!(text(&read_line(&mut b)), "after", "next line at another client (no x's before it)");
+    assert_eq!(
+        text(&read_line(&mut b)),
+        "after",
+        "next line at another client (no x's before it)"
+    );
     chat.assert_alive();
 }
 
@@ -272,14 +324,22 @@ fn resets_and_closes_remove_only_that_client() {
     let c = chat.connect();
     chat.wait_for_clients(4, "four clients connected");
     a.write_all(b"one\n").unwrap();
-    assert_eq!(text(&read_line(&mut r)), "one", "line at the client about to reset");
+    assert_eq!(
+        text(&read_line(&mut r)),
+        "one",
+        "line at the client about to reset"
+    );
     assert_eq!(text(&read_line(&mut b)), "one", "line at b");
     r.write_all(b"half a li").unwrap();
     testkit::reset(r);
     c.shutdown(std::net::Shutdown::Both).unwrap();
     drop(c);
     a.write_all(b"two\n").unwrap();
-    assert_eq!(text(&read_line(&mut b)), "two", "line after a reset and a close");
+    assert_eq!(
+        text(&read_line(&mut b)),
+        "two",
+        "line after a reset and a close"
+    );
     chat.wait_for_clients(2, "the reset and the closed client removed");
     chat.assert_alive();
 }

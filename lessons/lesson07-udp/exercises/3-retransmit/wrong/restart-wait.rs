@@ -30,7 +30,9 @@ impl Backoff {
     /// most `cap`. Doubling gives a congested network room to recover; the
     /// cap keeps a long outage from turning into hour-long waits.
     pub fn wait_for(&self, attempt: u32) -> Duration {
-        let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.base.saturating_mul(factor).min(self.cap)
     }
 }
@@ -126,7 +128,12 @@ impl Client {
                 .map_err(RequestError::Io)?;
             let (n, from) = match self.socket.recv_from(&mut buf) {
                 Ok(got) => got,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Ok(None);
                 }
                 // A previous send hit a closed port (ICMP): keep waiting.

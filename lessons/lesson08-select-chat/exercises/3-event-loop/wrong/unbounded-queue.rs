@@ -82,7 +82,13 @@ impl ChatLoop {
         let ready: Vec<(Token, bool, bool)> = self
             .events
             .iter()
-            .map(|e| (e.token(), e.is_readable() || e.is_read_closed() || e.is_error(), e.is_writable()))
+            .map(|e| {
+                (
+                    e.token(),
+                    e.is_readable() || e.is_read_closed() || e.is_error(),
+                    e.is_writable(),
+                )
+            })
             .collect();
         for (token, readable, writable) in ready {
             if token == LISTENER {
