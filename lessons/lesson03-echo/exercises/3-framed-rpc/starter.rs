@@ -1,4 +1,4 @@
-//! Capstone 03-3: a framed request/response protocol.
+//! Exercise 03-3: a framed request/response protocol (capstone).
 //!
 //! Design and build a small RPC protocol over TCP: a server that answers
 //! requests with a handler, a client that makes calls, and a policy for

@@ -1,4 +1,4 @@
-//! Capstone 05-3: a remote command runner.
+//! Exercise 05-3: a remote command runner (capstone).
 //!
 //! Seed 001's "ssh-like program", done safely. A client connects and sends
 //! one line, `name arg arg ...\n`. The server runs the command only if the

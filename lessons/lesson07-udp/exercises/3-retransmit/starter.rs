@@ -1,4 +1,4 @@
-//! Capstone 07-3: UDP requests that survive loss.
+//! Exercise 07-3: UDP requests that survive loss (capstone).
 //!
 //! UDP loses, delays, duplicates and reorders datagrams, and anyone can
 //! send you one. Design a client that still gets the right answer: it

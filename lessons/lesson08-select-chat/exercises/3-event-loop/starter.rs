@@ -1,4 +1,4 @@
-//! Capstone 08-3: the event loop of a chat, on mio.
+//! Exercise 08-3: the event loop of a chat, on mio (capstone).
 //!
 //! One thread, many sockets. Build the core of the chat room: accept
 //! clients, read what they send, and hand every complete line (up to and
