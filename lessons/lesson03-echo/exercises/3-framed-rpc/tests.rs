@@ -270,10 +270,7 @@ fn a_reset_ends_only_that_connection() {
     let (addr, finished) = serve_one(PATIENCE);
     let stream = connect(addr);
     (&stream).write_all(&8u32.to_be_bytes()).unwrap();
-    socket2::SockRef::from(&stream)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(stream); // SO_LINGER 0: the close sends RST
+    testkit::reset(stream); // SO_LINGER 0, then close: an RST
     finished
         .recv_timeout(PATIENCE)
         .expect("serve_connection returns after a reset");
@@ -281,10 +278,7 @@ fn a_reset_ends_only_that_connection() {
     let addr = start(PATIENCE);
     let victim = connect(addr);
     (&victim).write_all(&8u32.to_be_bytes()).unwrap();
-    socket2::SockRef::from(&victim)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(victim);
+    testkit::reset(victim); // SO_LINGER 0, then close: an RST
     let mut client = Client::connect(addr, config(PATIENCE)).unwrap();
     assert_eq!(
         client.call(b"still here").unwrap(),
