@@ -19,3 +19,13 @@ mod ex2;
 )]
 #[allow(unused, clippy::todo)]
 mod ex2_code;
+
+#[path = "../exercises/3-framed-rpc/tests.rs"]
+mod ex3;
+#[cfg_attr(feature = "starters", path = "../exercises/3-framed-rpc/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-framed-rpc/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex3_code;

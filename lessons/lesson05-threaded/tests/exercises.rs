@@ -22,3 +22,13 @@ mod ex2;
 )]
 #[allow(unused, clippy::todo)]
 mod ex2_code;
+
+#[path = "../exercises/3-remote-runner/tests.rs"]
+mod ex3;
+#[cfg_attr(feature = "starters", path = "../exercises/3-remote-runner/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-remote-runner/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex3_code;

@@ -22,3 +22,13 @@ mod ex2;
 )]
 #[allow(unused, clippy::todo)]
 mod ex2_code;
+
+#[path = "../exercises/3-retransmit/tests.rs"]
+mod ex3;
+#[cfg_attr(feature = "starters", path = "../exercises/3-retransmit/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-retransmit/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex3_code;

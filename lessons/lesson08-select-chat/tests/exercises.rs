@@ -16,3 +16,13 @@ mod ex2;
 )]
 #[allow(unused, clippy::todo)]
 mod ex2_code;
+
+#[path = "../exercises/3-event-loop/tests.rs"]
+mod ex3;
+#[cfg_attr(feature = "starters", path = "../exercises/3-event-loop/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/3-event-loop/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex3_code;
