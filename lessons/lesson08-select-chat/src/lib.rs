@@ -10,6 +10,8 @@
 //! # Layout
 //!
 //! - [`Args`]: `server` and `client` subcommands.
+//! - [`chat`]: the chat core: names, rules and the protocol table as a
+//!   state machine that never touches a socket; every engine runs it.
 //! - [`protocol`]: what a line means (`NAME:`, `/msg`, `/who`, `/quit`) and
 //!   which names are allowed; no sockets.
 //! - [`outbuf`]: a client's write buffer with its 1 MiB cap.
@@ -36,6 +38,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::{Shutdown, errln, outln};
 
+pub mod chat;
 pub mod client;
 pub mod console;
 pub mod limits;
