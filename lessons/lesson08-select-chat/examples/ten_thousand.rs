@@ -12,6 +12,7 @@
 //! It needs about 20,000 descriptors (10,000 for the clients here, 10,000 in
 //! the server process); both raise their soft limit to the hard limit.
 
+use lesson08_select_chat::chat::PROMPT;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -62,8 +63,11 @@ fn main() {
                     socks.push(BufReader::with_capacity(64 * 1024, s));
                 }
                 let mut line = Vec::new();
-                // Each client's first line is its welcome.
+                // Each client's first lines are the prompt and its welcome.
                 for s in &mut socks {
+                    line.clear();
+                    s.read_until(b'\n', &mut line).expect("read prompt");
+                    assert_eq!(line, format!("{PROMPT}\n").as_bytes());
                     line.clear();
                     s.read_until(b'\n', &mut line).expect("read welcome");
                     assert!(line.starts_with(b"Welcome c"));
