@@ -1,10 +1,12 @@
-//! Running out of descriptors while accepting: pause, then listen again.
+//! Accepting: every connection waiting, and what to do on running out of
+//! descriptors (pause, then listen again).
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::errln;
-use mio::net::TcpListener;
+use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry};
 
 use crate::server::LISTENER;
@@ -34,13 +36,41 @@ pub struct AcceptPause {
 }
 
 impl AcceptPause {
+    // ANCHOR: accept
+    /// Accepts every pending connection. The listener is edge-triggered:
+    /// epoll reports it when its queue goes from empty to not empty, so a
+    /// loop that stopped before `WouldBlock` would leave the rest waiting
+    /// until the *next* client arrives.
+    pub fn accept_all(
+        &mut self,
+        listener: &mut TcpListener,
+        registry: &Registry,
+    ) -> Vec<(TcpStream, SocketAddr)> {
+        let mut accepted = Vec::new();
+        while self.until.is_none() {
+            match listener.accept() {
+                Ok(conn) => {
+                    self.recovered();
+                    accepted.push(conn);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if common::accept::is_transient(&e) && !is_exhaustion(&e) => {}
+                // Out of descriptors (EMFILE), or worse: stop listening for
+                // a moment (the connection waits in the kernel's queue).
+                Err(e) => self.pause(listener, registry, &e),
+            }
+        }
+        accepted
+    }
+    // ANCHOR_END: accept
+
     /// When the pause ends, if the listener is paused.
     pub fn until(&self) -> Option<Instant> {
         self.until
     }
 
     /// Stops listening for a while after `accept` failed with `e`.
-    pub fn pause(&mut self, listener: &mut TcpListener, registry: &Registry, e: &io::Error) {
+    fn pause(&mut self, listener: &mut TcpListener, registry: &Registry, e: &io::Error) {
         let pause = self.backoff.unwrap_or(MIN_PAUSE);
         self.backoff = Some((pause * 2).min(MAX_PAUSE));
         if !self.reported {
@@ -70,7 +100,7 @@ impl AcceptPause {
     }
 
     /// An `accept` succeeded.
-    pub fn recovered(&mut self) {
+    fn recovered(&mut self) {
         if self.reported {
             errln!("accept: recovered, accepting connections again");
         }
@@ -79,3 +109,9 @@ impl AcceptPause {
     }
 }
 // ANCHOR_END: accept_pause
+
+/// True for "out of descriptors or memory": pause accepting, do not retry now.
+fn is_exhaustion(e: &io::Error) -> bool {
+    let exhausted = [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM];
+    e.raw_os_error().is_some_and(|n| exhausted.contains(&n))
+}

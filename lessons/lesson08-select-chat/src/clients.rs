@@ -7,10 +7,13 @@
 //! `Leaving`). This table only knows whether a connection is open or
 //! [`Leaving`]: being closed, politely, after its last lines.
 
-use std::time::Instant;
+use std::io;
+use std::net::Shutdown as Half;
+use std::time::{Duration, Instant};
 
 use common::LineBuffer;
 use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::outbuf::{OutBuf, Overflow};
 use crate::protocol::MAX_LINE;
@@ -60,6 +63,45 @@ impl Conn {
             dirty: false,
         }
     }
+
+    /// Starts an orderly close, to be done by `deadline`; false if one is
+    /// already under way.
+    pub fn start_leaving(&mut self, deadline: Instant) -> bool {
+        let fresh = self.leaving.is_none();
+        if fresh {
+            let fin_sent = false;
+            self.leaving = Some(Leaving { deadline, fin_sent });
+        }
+        fresh
+    }
+
+    // ANCHOR: flush
+    /// Writes what is owed until done or `WouldBlock`, keeps WRITABLE
+    /// interest (under `token`) registered exactly while output is pending,
+    /// and sends the FIN of a leaving connection once all is sent. An error
+    /// means the connection is broken.
+    pub fn flush(&mut self, token: Token, registry: &Registry) -> io::Result<()> {
+        let drained = self.output.flush_to(&mut self.stream)?;
+        if drained == self.wants_write {
+            let interest = match drained {
+                true => Interest::READABLE,
+                false => Interest::READABLE | Interest::WRITABLE,
+            };
+            registry.reregister(&mut self.stream, token, interest)?;
+            self.wants_write = !drained;
+        }
+        if let Some(leaving) = self.leaving.as_mut()
+            && drained
+            && !leaving.fin_sent
+        {
+            // Everything is sent: FIN. The client reads its last lines, sees
+            // EOF and closes; our read of its EOF then closes the socket.
+            let _ = self.stream.shutdown(Half::Write);
+            leaving.fin_sent = true;
+        }
+        Ok(())
+    }
+    // ANCHOR_END: flush
 }
 
 /// Every open connection, by slot. A slot's index is the connection's mio
@@ -151,11 +193,73 @@ impl Clients {
         dirty
     }
 
+    /// Shutdown: queues `line` for every connection not already leaving,
+    /// sends what each is owed and a FIN, waiting at most `within` for slow
+    /// sockets to drain.
+    pub fn say_goodbye(&mut self, poll: &mut Poll, line: &[u8], within: Duration) {
+        let deadline = Instant::now() + within;
+        for (_, c) in self.iter_mut() {
+            if c.leaving.is_none() {
+                let _ = c.output.push_line(line);
+            }
+            c.start_leaving(deadline);
+        }
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let mut pending = false;
+            for (id, c) in self.iter_mut() {
+                match c.flush(Token(id), poll.registry()) {
+                    Ok(()) => pending |= !c.output.is_empty(),
+                    Err(_) => c.output = OutBuf::new(0), // broken: give up on it
+                }
+            }
+            let now = Instant::now();
+            if !pending || now >= deadline {
+                return;
+            }
+            // Wait for some socket to drain (WRITABLE interest is set on
+            // those with output pending), or a short while.
+            let _ = poll.poll(
+                &mut events,
+                Some((deadline - now).min(Duration::from_millis(50))),
+            );
+        }
+    }
+
     /// Closes every connection (shutdown).
     pub fn clear(&mut self) {
         self.slots.clear();
         self.free.clear();
         self.dirty.clear();
         self.open = 0;
+    }
+}
+
+/// Why the server closes a connection at once.
+#[derive(Debug)]
+pub enum Gone {
+    /// It closed its side, or finished leaving.
+    Closed,
+    /// The connection broke (reset, broken pipe).
+    Broken(io::Error),
+    /// Its unsent output passed the cap: it stopped reading.
+    NotReading(usize),
+    /// It was leaving and did not close within the linger time.
+    LingerExpired,
+}
+
+impl std::fmt::Display for Gone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Gone::Closed => write!(f, "closed the connection"),
+            Gone::Broken(e) => write!(f, "connection lost: {e}"),
+            Gone::NotReading(cap) => {
+                write!(
+                    f,
+                    "dropped: not reading (over {cap} bytes of output pending)"
+                )
+            }
+            Gone::LingerExpired => write!(f, "did not close in time"),
+        }
     }
 }

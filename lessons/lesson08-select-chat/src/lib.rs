@@ -44,6 +44,7 @@ mod accept_pause;
 pub mod chat;
 pub mod client;
 mod clients;
+mod config;
 pub mod console;
 pub mod limits;
 pub mod outbuf;

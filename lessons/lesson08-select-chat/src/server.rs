@@ -8,7 +8,6 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
-use std::net::Shutdown as Half;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -20,7 +19,8 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::accept_pause::AcceptPause;
 use crate::chat::{self, Chat, Id, Out};
-use crate::clients::{Clients, Conn, Leaving};
+use crate::clients::{Clients, Conn, Gone};
+pub use crate::config::{Config, Summary};
 use crate::console::{self, ConsoleEvent};
 
 /// The listening socket's token. Clients use their slot number as token, so
@@ -39,73 +39,6 @@ const READS_PER_TURN: usize = 8;
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// How long shutdown waits for `server shutting down` to reach everyone.
 const FINAL_FLUSH: Duration = Duration::from_millis(1000);
-
-/// Server settings.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// A client that sends nothing for this long is disconnected.
-    pub idle_timeout: Duration,
-    /// The most unsent output a client may have queued (1 MiB by default).
-    pub max_output: usize,
-    /// How long a leaving client gets to read its last lines and close its
-    /// side before the server closes the socket anyway.
-    pub linger: Duration,
-    /// No log line per join, leave and message.
-    pub quiet: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            idle_timeout: Duration::from_secs(300),
-            max_output: crate::outbuf::DEFAULT_CAP,
-            linger: Duration::from_secs(2),
-            quiet: false,
-        }
-    }
-}
-
-/// What the server did before it stopped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Connections accepted.
-    pub clients: u64,
-    /// The most connections open at once.
-    pub peak: usize,
-    /// Chat lines relayed (public and private).
-    pub messages: u64,
-    /// Clients disconnected for not reading their output.
-    pub slow_dropped: u64,
-}
-
-/// Why the server closes a connection at once.
-#[derive(Debug)]
-enum Gone {
-    /// It closed its side, or finished leaving.
-    Closed,
-    /// The connection broke (reset, broken pipe).
-    Broken(io::Error),
-    /// Its unsent output passed the cap: it stopped reading.
-    NotReading(usize),
-    /// It was leaving and did not close within the linger time.
-    LingerExpired,
-}
-
-impl std::fmt::Display for Gone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Gone::Closed => write!(f, "closed the connection"),
-            Gone::Broken(e) => write!(f, "connection lost: {e}"),
-            Gone::NotReading(cap) => {
-                write!(
-                    f,
-                    "dropped: not reading (over {cap} bytes of output pending)"
-                )
-            }
-            Gone::LingerExpired => write!(f, "did not close in time"),
-        }
-    }
-}
 
 /// The loop's state: the epoll instance, the connections, the chat.
 struct Server {
@@ -147,12 +80,8 @@ pub fn serve(
             let _ = waker.wake();
         }
     });
-    let console = match console {
-        Some(input) => {
-            Some(console::spawn(input, Arc::clone(&waker)).context("start console thread")?)
-        }
-        None => None,
-    };
+    let console = console.map(|input| console::spawn(input, Arc::clone(&waker)));
+    let console = console.transpose().context("start console thread")?;
     let mut server = Server {
         poll,
         config: config.clone(),
@@ -231,30 +160,12 @@ impl Server {
     }
     // ANCHOR_END: event_loop
 
-    // ANCHOR: accept
-    /// Accepts every pending connection. The listener is edge-triggered:
-    /// epoll reports it when the queue goes from empty to not empty, so a
-    /// loop that stops before `WouldBlock` leaves the rest waiting until
-    /// the *next* client arrives.
-    fn accept_all(&mut self, listener: &mut TcpListener, pause: &mut AcceptPause) {
-        if pause.until().is_some() {
-            return;
-        }
-        loop {
-            match listener.accept() {
-                Ok((stream, peer)) => {
-                    pause.recovered();
-                    self.add(stream, peer);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if common::accept::is_transient(&e) && !is_exhaustion(&e) => continue,
-                // Out of descriptors (EMFILE), or worse: stop listening for
-                // a moment (the connection waits in the kernel's queue).
-                Err(e) => return pause.pause(listener, self.poll.registry(), &e),
-            }
+    /// Takes in every connection waiting (see [`AcceptPause::accept_all`]).
+    fn accept_all(&mut self, listener: &mut TcpListener, accept: &mut AcceptPause) {
+        for (stream, peer) in accept.accept_all(listener, self.poll.registry()) {
+            self.add(stream, peer);
         }
     }
-    // ANCHOR_END: accept
 
     /// Takes a new connection in; the chat greets it with the prompt.
     fn add(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr) {
@@ -365,17 +276,14 @@ impl Server {
     }
     // ANCHOR_END: apply
 
-    /// Starts an orderly close: the last lines go out, then a FIN; the
-    /// socket is closed when the client closes, or after the linger time.
+    /// Starts an orderly close of client `id` (see [`Conn::start_leaving`]).
     fn leave(&mut self, id: usize) {
         let deadline = Instant::now() + self.config.linger;
-        if let Some(c) = self.clients.get_mut(id)
-            && c.leaving.is_none()
+        if self
+            .clients
+            .get_mut(id)
+            .is_some_and(|c| c.start_leaving(deadline))
         {
-            c.leaving = Some(Leaving {
-                deadline,
-                fin_sent: false,
-            });
             self.clients.mark_dirty(id); // flush now, so the FIN goes out
         }
     }
@@ -403,35 +311,13 @@ impl Server {
     }
 
     // ANCHOR: flush
-    /// Writes what client `id` is owed until done or `WouldBlock`, and keeps
-    /// its WRITABLE interest registered exactly while output is pending.
+    /// Writes what client `id` is owed, as far as its socket takes it.
     fn flush(&mut self, id: usize) {
         let Some(c) = self.clients.get_mut(id) else {
             return;
         };
-        let drained = match c.output.flush_to(&mut c.stream) {
-            Ok(drained) => drained,
-            Err(e) => return self.close_now(id, Gone::Broken(e)),
-        };
-        if drained == c.wants_write {
-            let interest = match drained {
-                true => Interest::READABLE,
-                false => Interest::READABLE | Interest::WRITABLE,
-            };
-            let registry = self.poll.registry();
-            if let Err(e) = registry.reregister(&mut c.stream, Token(id), interest) {
-                return self.close_now(id, Gone::Broken(e));
-            }
-            c.wants_write = !drained;
-        }
-        if let Some(leaving) = c.leaving.as_mut()
-            && drained
-            && !leaving.fin_sent
-        {
-            // Everything is sent: FIN. The client reads its last lines, sees
-            // EOF and closes; our read of its EOF then closes the socket.
-            let _ = c.stream.shutdown(Half::Write);
-            leaving.fin_sent = true;
+        if let Err(e) = c.flush(Token(id), self.poll.registry()) {
+            self.close_now(id, Gone::Broken(e));
         }
     }
     // ANCHOR_END: flush
@@ -489,44 +375,9 @@ impl Server {
 
     /// Shutdown: tells everyone, gives the line a moment to go out, closes.
     fn close_all(&mut self) {
-        for (_, c) in self.clients.iter_mut() {
-            if c.leaving.is_none() {
-                let _ = c.output.push_line(chat::GOODBYE.as_bytes());
-            }
-        }
-        let deadline = Instant::now() + FINAL_FLUSH;
-        let mut events = Events::with_capacity(1024);
-        loop {
-            let mut pending = false;
-            for (_, c) in self.clients.iter_mut() {
-                match c.output.flush_to(&mut c.stream) {
-                    Ok(true) if c.leaving.is_none_or(|l| !l.fin_sent) => {
-                        let _ = c.stream.shutdown(Half::Write);
-                        c.leaving = Some(Leaving {
-                            deadline,
-                            fin_sent: true,
-                        });
-                    }
-                    Ok(true) => {}
-                    Ok(false) => pending = true,
-                    Err(_) => c.output = crate::outbuf::OutBuf::new(0),
-                }
-            }
-            let now = Instant::now();
-            if !pending || now >= deadline {
-                break;
-            }
-            // Wait for some socket to drain (WRITABLE interest is set on
-            // those with output pending), or a short while.
-            let wait = (deadline - now).min(Duration::from_millis(50));
-            let _ = self.poll.poll(&mut events, Some(wait));
-        }
+        let goodbye = chat::GOODBYE.as_bytes();
+        self.clients
+            .say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
         self.clients.clear();
     }
-}
-
-/// True for "out of descriptors or memory": pause accepting, do not retry now.
-fn is_exhaustion(e: &io::Error) -> bool {
-    let exhausted = [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM];
-    e.raw_os_error().is_some_and(|n| exhausted.contains(&n))
 }
