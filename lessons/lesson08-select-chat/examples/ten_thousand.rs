@@ -12,13 +12,14 @@
 //! It needs about 20,000 descriptors (10,000 for the clients here, 10,000 in
 //! the server process); both raise their soft limit to the hard limit.
 
-use lesson08_select_chat::chat::PROMPT;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use lesson08_select_chat::chat::PROMPT;
 
 const THREADS: usize = 8;
 const MARKER: &[u8] = b"Server: all hands\n";
