@@ -76,6 +76,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             && let Ok((stream, peer)) = listener.accept()
         {
             stream.set_nonblocking(true)?;
+            stream.set_nodelay(true)?; // small lines go out at once (no Nagle)
             let (input, output) = (LineBuffer::new(MAX_LINE), OutBuf::new(1 << 20));
             clients.insert(
                 Id(next),
