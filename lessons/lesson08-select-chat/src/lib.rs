@@ -10,21 +10,31 @@
 //! # Layout
 //!
 //! - [`Args`]: `server` and `client` subcommands.
-//! - [`protocol`]: what a line means (`NAME:`, `/msg`, `/who`, `/quit`) and
+//! - [`chat`]: the chat core: names, rules and the protocol table as a
+//!   state machine that never touches a socket; every engine runs it.
+//! - [`protocol`]: what a line means (`NAME:`, `/msg`, `SECRECT`, `/who`, `/quit`) and
 //!   which names are allowed; no sockets.
 //! - [`outbuf`]: a client's write buffer with its 1 MiB cap.
-//! - [`server`]: the readiness loop: accept, read, handle, queue, flush.
+//! - [`server`]: the readiness loop: accept, read, feed the chat, queue,
+//!   flush; with its connection table (`clients.rs`) and the pause after
+//!   running out of descriptors (`accept_pause.rs`).
 //! - [`console`]: the server's stdin on a thread of its own.
 //! - [`limits`]: raising the descriptor limit; keeping descriptors 0–2 open.
 //! - [`client`]: the terminal client (stdin and the socket at once).
+//!
+//! Examples: `naive` (the original `select()` chat translated literally, flaws
+//! kept), `poll_chat` (the chat core on a level-triggered `poll(2)` loop),
+//! `ten_thousand` (10,000 clients against the server).
 //!
 //! # The protocol
 //!
 //! | from | line | effect |
 //! |---|---|---|
+//! | server, on connect | [`chat::PROMPT`] | how to join, for a user on `nc` |
 //! | client, first | `NAME:<name>` | joins (`Welcome <name>`; others get `<name> joined`); `NAME:` alone uses the peer address |
 //! | client | `<text>` | everyone else gets `<name>: <text>` |
 //! | client | `/msg <to> <text>` | `<to>` gets `[private] <name>: <text>`, or the sender `error: no user named <to>` |
+//! | client | `SECRECT <to> <text>` | the original's spelling of `/msg`, never broadcast |
 //! | client | `/who` | `online: ann, bob` (sorted, `, ` between names) |
 //! | client | `/quit` | leaves; others get `<name> left` |
 //! | console | `<text>` / `QUIT` | everyone gets `Server: <text>` / `server shutting down` |
@@ -36,7 +46,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::{Shutdown, errln, outln};
 
+mod accept_pause;
+pub mod chat;
 pub mod client;
+mod clients;
+mod config;
 pub mod console;
 pub mod limits;
 pub mod outbuf;
