@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::errln;
+use common::errors::is_out_of_resources;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry};
 
@@ -36,7 +37,7 @@ impl AcceptPause {
                     accepted.push(conn);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if common::accept::is_transient(&e) && !is_exhaustion(&e) => {}
+                Err(e) if common::accept::is_transient(&e) && !is_out_of_resources(&e) => {}
                 // Out of descriptors (EMFILE), or worse: stop listening for
                 // a moment (the connection waits in the kernel's queue).
                 Err(e) => self.pause(listener, registry, &e),
@@ -110,10 +111,4 @@ impl AcceptPause {
         self.reported = false;
         self.backoff = None;
     }
-}
-
-/// True for "out of descriptors or memory": pause accepting, do not retry now.
-fn is_exhaustion(e: &io::Error) -> bool {
-    let exhausted = [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM];
-    e.raw_os_error().is_some_and(|n| exhausted.contains(&n))
 }
