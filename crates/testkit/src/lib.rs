@@ -8,6 +8,7 @@
 //! - [`run`]: run a client binary to completion with input and a deadline.
 //! - [`connect`], [`send_line`], [`read_line`], [`reset`]: talk over TCP.
 //! - [`with_nofile_limit`]: run a child with a low `RLIMIT_NOFILE`.
+//! - [`example()`]: the path of a lesson's example binary (`--example naive`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,6 +17,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+mod example;
+pub use example::example;
 
 /// How long any single wait in these helpers may take before the test fails.
 /// Generous: a loaded 2-core CI machine can be slow to start a process.
