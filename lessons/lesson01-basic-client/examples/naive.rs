@@ -28,6 +28,9 @@ fn main() {
     // FLAW: one read is taken as the whole reply, and it waits forever.
     let mut buf = [0u8; 1024];
     let n = s.read(&mut buf).unwrap();
-    println!("Received From Sercer : {}", String::from_utf8_lossy(&buf[..n]));
+    println!(
+        "Received From Sercer : {}",
+        String::from_utf8_lossy(&buf[..n])
+    );
 }
 // ANCHOR_END: naive

@@ -69,6 +69,10 @@ fn naive_client_never_ends_its_message_and_never_gives_up() {
     let _ = client.kill();
     let _ = client.wait();
     assert_eq!(request, b"hello server");
-    assert_eq!(waited, Err(ErrorKind::WouldBlock), "no EOF after the message");
+    assert_eq!(
+        waited,
+        Err(ErrorKind::WouldBlock),
+        "no EOF after the message"
+    );
     assert!(still_waiting, "the client gave up by itself");
 }
