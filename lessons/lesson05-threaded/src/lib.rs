@@ -68,7 +68,7 @@ impl Args {
 
 /// Binds, announces, serves until SIGINT/SIGTERM, prints the summary.
 pub fn run(args: Args) -> Result<()> {
-    let listener = common::addr::bind_tcp(&args.host.host, args.port)?;
+    let listener = common::addr::bind_tcp(&args.host.address, args.port)?;
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     let shutdown = Shutdown::new();
@@ -101,15 +101,11 @@ pub fn serve(
     config: ClientConfig,
     max_clients: usize,
 ) -> Result<Summary> {
-    let _wake = shutdown
-        .wake_accept(&listener)
-        .context("prepare shutdown wake-up")?;
     let service = Arc::new(Service::new(config, shutdown.clone()));
     let slots = Slots::new(max_clients);
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
-    while let Some((stream, peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, peer) = conn.context("accept")?;
         join_finished(&mut threads);
         let Some(slot) = slots.try_acquire() else {
             service.turn_away(stream, peer);
