@@ -74,3 +74,57 @@ fn one_silent_client_blocks_everyone_behind_it() {
     waiting.set_read_timeout(Some(testkit::PATIENCE)).unwrap();
     assert_eq!(read_to_end(&mut waiting), b"Hello client");
 }
+
+/// Bytes a client sends go to the operator's terminal as they are: a
+/// terminal escape (here "switch to red") passes through `from_utf8_lossy`.
+#[test]
+fn naive_server_prints_terminal_escapes_raw() {
+    let server = naive();
+    let mut client = connect(server.addr());
+    client.write_all(b"\x1b[31mred").unwrap();
+    let received = server.expect_line(|l| l.starts_with("Received From client : "));
+    assert_eq!(received, "Received From client : \x1b[31mred");
+}
+
+/// Any error ends the whole server: a client that resets before the
+/// server reads makes `read` fail, and `?` ends `main` with exit code 1.
+#[test]
+fn naive_server_dies_of_one_reset() {
+    let mut server = naive();
+    let addr = server.addr();
+    testkit::reset(connect(addr));
+    let (status, _) = server.wait(testkit::PATIENCE);
+    assert_eq!(status.code(), Some(1), "stderr: {}", server.stderr());
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("ConnectionReset") || stderr.contains("ConnectionAborted"),
+        "stderr: {stderr}"
+    );
+    assert!(std::net::TcpStream::connect(addr).is_err(), "still accepting");
+}
+
+/// Seed 001's one-client server closes its listener after its first
+/// client. The connection it accepted is a socket of its own and lives on;
+/// a client still waiting in the accept queue is reset, and later ones are
+/// refused.
+#[test]
+fn closing_the_listener_keeps_the_accepted_connection_and_resets_the_queue() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut first = connect(addr);
+    let (mut served, _) = listener.accept().unwrap();
+    let mut queued = connect(addr); // handshake done by the kernel, never accepted
+    drop(listener);
+    served.write_all(b"i = 1").unwrap();
+    let mut buf = [0u8; 16];
+    let n = first.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"i = 1", "the accepted connection still works");
+    assert_eq!(
+        queued.read(&mut buf).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionReset)
+    );
+    assert_eq!(
+        std::net::TcpStream::connect(addr).map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::ConnectionRefused)
+    );
+}
