@@ -100,7 +100,10 @@ fn naive_server_dies_of_one_reset() {
         stderr.contains("ConnectionReset") || stderr.contains("ConnectionAborted"),
         "stderr: {stderr}"
     );
-    assert!(std::net::TcpStream::connect(addr).is_err(), "still accepting");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still accepting"
+    );
 }
 
 /// Seed 001's one-client server closes its listener after its first
@@ -124,7 +127,9 @@ fn closing_the_listener_keeps_the_accepted_connection_and_resets_the_queue() {
         Err(std::io::ErrorKind::ConnectionReset)
     );
     assert_eq!(
-        std::net::TcpStream::connect(addr).map_err(|e| e.kind()).err(),
+        std::net::TcpStream::connect(addr)
+            .map_err(|e| e.kind())
+            .err(),
         Some(std::io::ErrorKind::ConnectionRefused)
     );
 }

@@ -138,7 +138,9 @@ pub fn serve(
     }
     Ok(service.summary())
 }
+// ANCHOR_END: serve
 
+// ANCHOR: joins
 /// Joins the threads that have already finished, so the list holds only
 /// live clients and does not grow with every connection ever served.
 fn join_finished(threads: &mut Vec<JoinHandle<()>>) {
@@ -155,4 +157,4 @@ fn join(handle: JoinHandle<()>) {
         errln!("error: a client thread panicked; the others carry on");
     }
 }
-// ANCHOR_END: serve
+// ANCHOR_END: joins
