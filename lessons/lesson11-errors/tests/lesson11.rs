@@ -77,6 +77,20 @@ fn eagain_read_timeout_is_11() {
     check("eagain", 11, io::ErrorKind::WouldBlock);
 }
 
+/// listen() on a UDP socket (one original's wrapper class does it) is
+/// EOPNOTSUPP 95, and the bind() before it worked.
+#[test]
+fn eopnotsupp_listen_on_udp_is_95() {
+    check("eopnotsupp", 95, io::ErrorKind::Unsupported);
+    let seen =
+        (find("eopnotsupp").expect("in the catalogue").provoke)(&env()).expect("a reproduction");
+    assert!(
+        seen.detail.contains("UDP socket bound to 127.0.0.1:"),
+        "{}",
+        seen.detail
+    );
+}
+
 /// The child with `ulimit -n 16` runs out of descriptors: EMFILE 24.
 #[test]
 fn emfile_is_24() {
@@ -117,6 +131,7 @@ fn binary_all_reproduces_everything_and_exits_0() {
         (22, "EINVAL"),
         (24, "EMFILE"),
         (32, "EPIPE"),
+        (95, "EOPNOTSUPP"),
         (98, "EADDRINUSE"),
         (104, "ECONNRESET"),
         (107, "ENOTCONN"),
@@ -125,10 +140,10 @@ fn binary_all_reproduces_everything_and_exits_0() {
         let line = format!("errno:    {n} {symbol}\n");
         assert!(run.stdout.contains(&line), "no {line:?} in {}", run.stdout);
     }
-    assert_eq!(run.stdout.matches("result:   ok, expected").count(), 9);
+    assert_eq!(run.stdout.matches("result:   ok, expected").count(), 10);
     assert!(
         run.stdout
-            .ends_with("9 of 9 reproduced with the expected errno\n")
+            .ends_with("10 of 10 reproduced with the expected errno\n")
     );
     assert!(run.stdout.contains("kind:     io::ErrorKind::BrokenPipe\n"));
     assert!(run.stdout.contains("message:  Connection refused\n"));
@@ -285,4 +300,39 @@ fn book_appendix_matches_the_catalogue() {
     let run = testkit::run(BIN, &["list", "--markdown"], b"", LIMIT);
     assert_eq!(run.code(), Some(0), "{run:?}");
     assert_eq!(run.stdout, table);
+}
+
+/// The 中文 column is glibc's own zh_CN text for each errno. Checked through
+/// Python's `os.strerror` (the C library's `strerror`) where the zh_CN
+/// locale and glibc's translations are installed (Debian: `locales-all`,
+/// `libc-l10n`); elsewhere the test says why it checked nothing.
+#[test]
+fn chinese_messages_are_glibcs_zh_cn_text() {
+    let script = "import locale, os, sys\n\
+                  locale.setlocale(locale.LC_ALL, 'zh_CN.UTF-8')\n\
+                  print('\\n'.join(os.strerror(int(n)) for n in sys.argv[1:]))";
+    let numbers: Vec<String> = CATALOGUE.iter().map(|c| c.errno.to_string()).collect();
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&numbers)
+        .env("LANGUAGE", "zh_CN")
+        .env_remove("LC_ALL")
+        .output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        _ => {
+            eprintln!("skipped: python3 or the zh_CN.UTF-8 locale is not installed");
+            return;
+        }
+    };
+    let messages: Vec<&str> = text.lines().collect();
+    if messages.iter().any(|m| m.is_ascii()) {
+        eprintln!("skipped: glibc's Chinese translations are not installed (libc-l10n)");
+        return;
+    }
+    for (case, glibc) in CATALOGUE.iter().zip(&messages) {
+        assert_eq!(case.zh, *glibc, "{}: the catalogue's 中文 text", case.name);
+    }
+    assert_eq!(messages.len(), CATALOGUE.len());
 }
