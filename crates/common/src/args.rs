@@ -8,8 +8,8 @@ use std::time::Duration;
 pub struct HostArg {
     /// Address to bind. Anything other than a loopback address makes the
     /// server reachable from other machines, so it is only done on request.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
+    #[arg(long = "host", value_name = "HOST", default_value = "127.0.0.1")]
+    pub address: String,
 }
 
 /// Parses a number of seconds (`5`, `0.5`) into a `Duration`, for

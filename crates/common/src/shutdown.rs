@@ -1,15 +1,17 @@
 //! Graceful shutdown with blocking sockets.
 //!
 //! A signal handler may only set a flag; the interesting part is making every
-//! blocked thread *notice* it:
+//! blocked thread *notice* it. The names say what each piece is for:
 //!
-//! - a thread blocked in `accept()` is not woken when the listener is closed
-//!   (not on Linux), so [`Shutdown::wake_accept`] shuts the listening socket
-//!   down (or, where that is refused, connects to it once): `accept()`
-//!   returns, the loop sees the flag and stops;
-//! - a thread blocked in `read()` on a client is woken by
-//!   `shutdown(Shutdown::Both)` on that socket, which [`Shutdown::track`]
-//!   arranges: the read returns 0 (EOF) and the handler finishes.
+//! - [`Shutdown::stop_accepting`]: at shutdown, the accept loop must stop.
+//!   A thread blocked in `accept()` is not woken when the listener is closed
+//!   (not on Linux), so this shuts the listening socket down (or, where that
+//!   is refused, connects to it once): `accept()` returns, the loop sees the
+//!   flag and stops. `common::accept::connections` calls it for you;
+//! - [`Shutdown::stop_serving`]: at shutdown, each client must be let go.
+//!   A thread blocked in `read()` on a client is woken by
+//!   `shutdown(Shutdown::Both)` on that socket: the read returns 0 (EOF) and
+//!   the handler finishes.
 //!
 //! Tests call [`Shutdown::trigger`] directly; binaries also call
 //! [`Shutdown::on_signals`] so SIGINT (Ctrl-C) and SIGTERM trigger it.
@@ -122,9 +124,11 @@ impl Shutdown {
         }
     }
 
-    // ANCHOR: wake_accept
-    /// Arranges for a thread blocked in `accept()` on `listener` to wake up
-    /// at shutdown.
+    // ANCHOR: stop_accepting
+    /// At shutdown, stop accepting on `listener`: a thread blocked in its
+    /// `accept()` wakes up and sees the flag. Keep the guard for as long as
+    /// the accept loop runs ([`connections`](crate::accept::connections)
+    /// keeps it for you).
     ///
     /// Closing the listener does not wake `accept()` on Linux. Two things do:
     ///
@@ -138,7 +142,7 @@ impl Shutdown {
     ///
     /// The handle is a duplicate of the listener's descriptor, taken now,
     /// while descriptors are still to be had.
-    pub fn wake_accept(&self, listener: &TcpListener) -> io::Result<HookGuard> {
+    pub fn stop_accepting(&self, listener: &TcpListener) -> io::Result<HookGuard> {
         let handle = listener.as_fd().try_clone_to_owned()?;
         let target = connectable(listener.local_addr()?);
         Ok(self.on_trigger(move || {
@@ -155,40 +159,42 @@ impl Shutdown {
             }
         }))
     }
-    // ANCHOR_END: wake_accept
+    // ANCHOR_END: stop_accepting
 
-    // ANCHOR: wake_accept_any
-    /// [`wake_accept`](Self::wake_accept) for any listening socket, a Unix
-    /// one included, by the first way only: `shutdown(SHUT_RD)`, which needs
+    // ANCHOR: stop_accepting_any
+    /// [`stop_accepting`](Self::stop_accepting) for any listening socket, a
+    /// Unix one included, by the first way only: `shutdown(SHUT_RD)`, which needs
     /// neither a new descriptor nor a path or address to connect to (lesson
     /// 12's socket file may be gone by the time the server stops). This is
     /// Linux behaviour, not a POSIX promise; the tests check it.
-    pub fn wake_accept_any(&self, listener: &impl AsFd) -> io::Result<HookGuard> {
+    pub fn stop_accepting_any(&self, listener: &impl AsFd) -> io::Result<HookGuard> {
         let handle = listener.as_fd().try_clone_to_owned()?;
         Ok(self.on_trigger(move || {
             shut_down_reading(&handle);
         }))
     }
-    // ANCHOR_END: wake_accept_any
+    // ANCHOR_END: stop_accepting_any
 
-    // ANCHOR: track
-    /// Arranges for `stream` (a TCP or a Unix socket) to be shut down, both
-    /// directions, when shutdown begins, which wakes a thread blocked reading
-    /// it. Keep the guard for as long as the connection is served. The hook
-    /// holds a duplicate of the descriptor; see [`track_shared`](Self::track_shared)
-    /// for a way without one.
-    pub fn track(&self, stream: &impl AsFd) -> io::Result<HookGuard> {
+    // ANCHOR: stop_serving
+    /// At shutdown, stop serving `stream` (a TCP or a Unix socket): it is
+    /// shut down in both directions, which wakes a thread blocked reading it
+    /// (the read returns 0, as at EOF). Keep the guard for as long as the
+    /// connection is served. The hook holds a duplicate of the descriptor;
+    /// see [`stop_serving_shared`](Self::stop_serving_shared) for a way
+    /// without one.
+    pub fn stop_serving(&self, stream: &impl AsFd) -> io::Result<HookGuard> {
         let handle = stream.as_fd().try_clone_to_owned()?;
         Ok(self.on_trigger(move || {
             let _ = socket2::SockRef::from(&handle).shutdown(std::net::Shutdown::Both);
         }))
     }
-    // ANCHOR_END: track
+    // ANCHOR_END: stop_serving
 
-    /// Like [`track`](Self::track) for a stream shared through an `Arc`: the
-    /// hook keeps a second reference instead of a second descriptor, so a
-    /// server with many clients spends one descriptor per client, not two.
-    pub fn track_shared(&self, stream: &Arc<TcpStream>) -> HookGuard {
+    /// Like [`stop_serving`](Self::stop_serving) for a stream shared through
+    /// an `Arc`: the hook keeps a second reference instead of a second
+    /// descriptor, so a server with many clients spends one descriptor per
+    /// client, not two.
+    pub fn stop_serving_shared(&self, stream: &Arc<TcpStream>) -> HookGuard {
         let handle = Arc::clone(stream);
         self.on_trigger(move || {
             let _ = handle.shutdown(std::net::Shutdown::Both);
@@ -256,7 +262,7 @@ mod tests {
     fn trigger_wakes_a_blocked_accept() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let shutdown = Shutdown::new();
-        let _wake = shutdown.wake_accept(&listener).unwrap();
+        let _wake = shutdown.stop_accepting(&listener).unwrap();
         let (tx, rx) = mpsc::channel();
         let s = shutdown.clone();
         thread::spawn(move || {
@@ -278,8 +284,8 @@ mod tests {
         let (mut served, _) = listener.accept().unwrap();
         std::fs::remove_file(&path).unwrap(); // no path left to connect to
         let shutdown = Shutdown::new();
-        let _wake = shutdown.wake_accept_any(&listener).unwrap();
-        let _track = shutdown.track(&served).unwrap();
+        let _wake = shutdown.stop_accepting_any(&listener).unwrap();
+        let _track = shutdown.stop_serving(&served).unwrap();
         let (tx, rx) = mpsc::channel();
         let tx2 = tx.clone();
         thread::spawn(move || tx.send(listener.accept().is_err()).unwrap());
@@ -300,7 +306,7 @@ mod tests {
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut served, _) = listener.accept().unwrap();
         let shutdown = Shutdown::new();
-        let guard = shutdown.track(&served).unwrap();
+        let guard = shutdown.stop_serving(&served).unwrap();
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
             let mut buf = [0u8; 16];
@@ -319,7 +325,7 @@ mod tests {
         let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let served = Arc::new(listener.accept().unwrap().0);
         let shutdown = Shutdown::new();
-        let guard = shutdown.track_shared(&served);
+        let guard = shutdown.stop_serving_shared(&served);
         assert_eq!(Arc::strong_count(&served), 2, "the hook holds a reference");
         let (tx, rx) = mpsc::channel();
         let reader = Arc::clone(&served);

@@ -30,14 +30,12 @@ const MAX_HEAD: usize = 8 * 1024;
 /// Serves on an already bound listener until `shutdown` is triggered.
 /// Returns how many requests were answered.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown) -> Result<u64> {
-    let _wake = shutdown.wake_accept(&listener)?;
     // A multiple of PERIOD, so consecutive full writes continue the pattern.
     let body = Arc::new(pattern_buffer(PERIOD * 4096)[..PERIOD * 4096].to_vec());
     let active = Arc::new(AtomicUsize::new(0));
     let mut served = 0u64;
-    while let Some((stream, _peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, _peer) = conn.context("accept")?;
         // Bounded wait for a free connection slot.
         for _ in 0..1000 {
             if active.load(Ordering::SeqCst) < MAX_CONNS || shutdown.is_triggered() {
@@ -49,7 +47,7 @@ pub fn serve(listener: TcpListener, shutdown: &Shutdown) -> Result<u64> {
         let body = Arc::clone(&body);
         let active = Arc::clone(&active);
         active.fetch_add(1, Ordering::SeqCst);
-        let guard = shutdown.track(&stream).ok();
+        let guard = shutdown.stop_serving(&stream).ok();
         thread::spawn(move || {
             let _ = answer(stream, &body);
             drop(guard);

@@ -294,7 +294,7 @@ pub fn run(args: Args) -> Result<()> {
             a.common.json,
         ),
         Command::RefServer(a) => {
-            let listener = bind_and_announce(&a.host.host, a.port)?;
+            let listener = bind_and_announce(&a.host.address, a.port)?;
             let shutdown = Shutdown::new();
             shutdown.on_signals()?;
             let s = reference::serve(listener, &shutdown, !a.no_greeting)?;
@@ -306,7 +306,7 @@ pub fn run(args: Args) -> Result<()> {
             Ok(())
         }
         Command::HttpServer(a) => {
-            let listener = bind_and_announce(&a.host.host, a.port)?;
+            let listener = bind_and_announce(&a.host.address, a.port)?;
             let shutdown = Shutdown::new();
             shutdown.on_signals()?;
             let n = http_server::serve(listener, &shutdown)?;

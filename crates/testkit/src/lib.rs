@@ -14,16 +14,19 @@
 //! - [`procfs`]: what a process uses (memory, threads, CPU time).
 //! - [`service`]: the checks of the greet-and-echo service that lessons 05
 //!   and 06 both pass.
+//! - [`example()`]: the path of a lesson's example binary (`--example naive`).
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod example;
 pub mod procfs;
 pub mod run;
 pub mod server;
 pub mod service;
 pub mod tcp;
 
+pub use example::example;
 pub use procfs::{cpu_time, peak_rss_kib, rss_kib, thread_count};
 pub use run::{Run, run, run_command, with_nofile_limit};
 pub use server::{Server, signal};

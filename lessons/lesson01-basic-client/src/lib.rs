@@ -52,6 +52,7 @@ pub fn run(args: &Args) -> Result<()> {
 /// Connects, sends `args.message`, half-closes, reads the reply to EOF, and
 /// reports each step to `out`.
 pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
+    // ANCHOR: connect
     // Every address the name resolves to is tried in turn, each with the timeout.
     let mut stream = common::addr::connect_any(&args.host, args.port, Some(args.timeout))?;
     let peer = stream.peer_addr().context("peer address")?;
@@ -61,7 +62,9 @@ pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
     // us waiting forever.
     stream.set_read_timeout(Some(args.timeout))?;
     stream.set_write_timeout(Some(args.timeout))?;
+    // ANCHOR_END: connect
 
+    // ANCHOR: send
     // `write_all`, not `write`: one `write` may send only part of the buffer.
     stream
         .write_all(args.message.as_bytes())
@@ -76,6 +79,7 @@ pub fn exchange(args: &Args, out: &mut impl Write) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
         other => other.with_context(|| format!("shut down sending to {peer}"))?,
     }
+    // ANCHOR_END: send
 
     copy_reply(&mut stream, out, args.timeout)
         .with_context(|| format!("read reply from {peer}"))?;

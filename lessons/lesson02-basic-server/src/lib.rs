@@ -88,7 +88,7 @@ pub enum Outcome {
 
 /// Binds, announces, and serves until SIGINT or SIGTERM.
 pub fn run(args: Args) -> Result<()> {
-    let listener = common::addr::bind_tcp(&args.host.host, args.port)?;
+    let listener = common::addr::bind_tcp(&args.host.address, args.port)?;
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     let shutdown = Shutdown::new();
@@ -112,14 +112,11 @@ pub fn run(args: Args) -> Result<()> {
 /// `accept` hands us the next connection the kernel has completed; the ones
 /// behind it wait in the listen queue until we come back here.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown, config: &ServerConfig) -> Result<Summary> {
-    // At shutdown, connect to ourselves once so a blocked `accept` returns.
-    let _wake = shutdown
-        .wake_accept(&listener)
-        .context("prepare shutdown wake-up")?;
     let mut summary = Summary::default();
-    while let Some((stream, peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    // Ends when `shutdown` is triggered: it shuts the listening socket down,
+    // which wakes a blocked `accept`.
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, peer) = conn.context("accept")?;
         summary.clients += 1;
         outln!("welcome from {peer}");
         match handle(&stream, peer, shutdown, config) {
@@ -146,12 +143,12 @@ pub fn handle(
     config: &ServerConfig,
 ) -> Outcome {
     // A client that says nothing must not hold the server forever, and
-    // Ctrl-C must be able to interrupt the wait (`track` shuts the socket
+    // Ctrl-C must be able to interrupt the wait (`stop_serving` shuts the socket
     // down at shutdown, so the read below returns at once).
     let guard = stream
         .set_read_timeout(Some(config.idle_timeout))
         .and_then(|()| stream.set_write_timeout(Some(config.idle_timeout)))
-        .and_then(|()| shutdown.track(stream));
+        .and_then(|()| shutdown.stop_serving(stream));
     let _closed_at_shutdown = match guard {
         Ok(guard) => guard,
         Err(e) => return Outcome::Failed(format!("set up connection: {e}")),

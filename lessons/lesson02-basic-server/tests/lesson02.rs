@@ -336,7 +336,7 @@ fn binary_out_of_descriptors_waits_instead_of_dying_or_spinning() {
 /// SIGTERM stops the server at every small descriptor limit it starts
 /// with, including the one where a blocked `accept()` has reserved the last
 /// free descriptor: a wake-up that needs a new descriptor (connecting to
-/// ourselves) cannot work then, so `Shutdown::wake_accept` shuts the
+/// ourselves) cannot work then, so `Shutdown::stop_accepting` shuts the
 /// listening socket down instead.
 #[test]
 fn binary_stops_on_signal_even_with_no_descriptor_to_spare() {

@@ -90,7 +90,7 @@ pub struct Summary {
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Server(a) => {
-            let listener = common::addr::bind_tcp(&a.host.host, a.port)?;
+            let listener = common::addr::bind_tcp(&a.host.address, a.port)?;
             let addr = listener.local_addr().context("local address")?;
             common::ready::announce(addr).context("write ready line")?;
             let shutdown = Shutdown::new();
@@ -147,13 +147,9 @@ pub fn echo<S: Read + Write>(mut stream: S) -> io::Result<u64> {
 /// While one client is connected, the next ones wait in the kernel's accept
 /// queue: this is the limitation lesson 05 removes.
 pub fn serve(listener: TcpListener, shutdown: &Shutdown, config: &ServerConfig) -> Result<Summary> {
-    let _wake = shutdown
-        .wake_accept(&listener)
-        .context("prepare shutdown wake-up")?;
     let mut summary = Summary::default();
-    while let Some((stream, peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, peer) = conn.context("accept")?;
         outln!("client {peer} connected");
         // A silent client, or one that stops reading our replies, is
         // dropped after the idle timeout instead of holding the server.
@@ -163,7 +159,7 @@ pub fn serve(listener: TcpListener, shutdown: &Shutdown, config: &ServerConfig) 
             .set_nodelay(true)
             .and_then(|()| stream.set_read_timeout(Some(config.idle_timeout)))
             .and_then(|()| stream.set_write_timeout(Some(config.idle_timeout)))
-            .and_then(|()| shutdown.track(&stream));
+            .and_then(|()| shutdown.stop_serving(&stream));
         let _closed_at_shutdown = match setup {
             Ok(guard) => guard,
             Err(e) => {

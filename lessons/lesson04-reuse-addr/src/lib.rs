@@ -93,7 +93,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `server`: bind by hand, announce, print the option states, echo.
 fn run_server(a: &ServerArgs) -> Result<()> {
-    let addr = common::addr::bind_addr(&a.host.host, a.port)?;
+    let addr = common::addr::bind_addr(&a.host.address, a.port)?;
     let (listener, states) = listen_with_reuse(addr, !a.no_reuse)?;
     let local = listener.local_addr().context("local address")?;
     // The ready line comes first (tests and scripts wait for it); the option

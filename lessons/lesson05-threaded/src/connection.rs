@@ -150,7 +150,7 @@ impl Service {
         match setup {
             Ok(()) => {
                 let stream = Arc::new(stream);
-                let guard = self.shutdown.track_shared(&stream);
+                let guard = self.shutdown.stop_serving_shared(&stream);
                 Some(Client {
                     stream,
                     peer,

@@ -53,7 +53,7 @@ pub struct Args {
 
 /// Binds, announces, serves until SIGINT/SIGTERM, prints the summary.
 pub fn run(args: Args) -> Result<()> {
-    let listener = common::addr::bind_tcp(&args.host.host, args.port)?;
+    let listener = common::addr::bind_tcp(&args.host.address, args.port)?;
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     let shutdown = Shutdown::new();
@@ -81,15 +81,11 @@ pub fn serve(
     config: ClientConfig,
     max_clients: usize,
 ) -> Result<Summary> {
-    let _wake = shutdown
-        .wake_accept(&listener)
-        .context("prepare shutdown wake-up")?;
     let service = Arc::new(Service::new(config, shutdown.clone()));
     let slots = Slots::new(max_clients);
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
-    while let Some((stream, peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, peer) = conn.context("accept")?;
         join_finished(&mut threads);
         let Some(slot) = slots.try_acquire() else {
             service.turn_away(stream, peer);
@@ -122,7 +118,9 @@ pub fn serve(
     }
     Ok(service.summary())
 }
+// ANCHOR_END: serve
 
+// ANCHOR: joins
 /// Joins the threads that have already finished, so the list holds only
 /// live clients and does not grow with every connection ever served.
 fn join_finished(threads: &mut Vec<JoinHandle<()>>) {
@@ -139,4 +137,4 @@ fn join(handle: JoinHandle<()>) {
         errln!("error: a client thread panicked; the others carry on");
     }
 }
-// ANCHOR_END: serve
+// ANCHOR_END: joins

@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
         workers,
         queue: args.queue as usize,
     };
-    let listener = common::addr::bind_tcp(&args.host.host, args.port)?;
+    let listener = common::addr::bind_tcp(&args.host.address, args.port)?;
     let addr = listener.local_addr().context("local address")?;
     common::ready::announce(addr).context("write ready line")?;
     common::outln!(
@@ -132,14 +132,10 @@ pub fn accept_loop(
     capacity: usize,
     mut dispatch: impl FnMut(Job),
 ) -> Result<Arc<Service>> {
-    let _wake = shutdown
-        .wake_accept(&listener)
-        .context("prepare shutdown wake-up")?;
     let service = Arc::new(Service::new(config, shutdown.clone()));
     let slots = Slots::new(capacity);
-    while let Some((stream, peer)) =
-        common::accept::next_connection(shutdown, || listener.accept()).context("accept")?
-    {
+    for conn in common::accept::connections(&listener, shutdown).context("accept")? {
+        let (stream, peer) = conn.context("accept")?;
         // The slot is taken here, in the accept loop, so it counts the
         // clients waiting in the queue as well as those being served.
         let Some(slot) = slots.try_acquire() else {

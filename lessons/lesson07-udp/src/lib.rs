@@ -126,7 +126,7 @@ fn parse_size(s: &str) -> Result<usize, String> {
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Server(a) => {
-            let addr = common::addr::bind_addr(&a.host.host, a.port)?;
+            let addr = common::addr::bind_addr(&a.host.address, a.port)?;
             let socket = UdpSocket::bind(addr).with_context(|| format!("bind {addr}"))?;
             let addr = socket.local_addr().context("local address")?;
             common::ready::announce(addr).context("write ready line")?;

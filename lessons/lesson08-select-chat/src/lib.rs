@@ -125,7 +125,7 @@ pub fn run(args: Args) -> Result<()> {
                     "unknown".to_string()
                 }
             };
-            let listener = common::addr::bind_tcp(&a.host.host, a.port)?;
+            let listener = common::addr::bind_tcp(&a.host.address, a.port)?;
             let addr = listener.local_addr().context("local address")?;
             common::ready::announce(format_args!("{addr} (descriptor limit {fd_limit})"))
                 .context("write ready line")?;

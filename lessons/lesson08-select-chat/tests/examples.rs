@@ -6,29 +6,18 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
 use lesson08_select_chat::chat::PROMPT;
 use testkit::{PATIENCE, Server, is_closed, read_line, send_line};
 
-/// The path of example `name`, built next to this test's profile directory.
+/// The path of this lesson's example `name` (several lessons have a
+/// `naive` example; `testkit::example` finds this one's build).
 fn example(name: &str) -> String {
-    let exe = std::env::current_exe().unwrap(); // target/<profile>/deps/examples-<hash>
-    let path: PathBuf = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --examples`",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
+    testkit::example(env!("CARGO_MANIFEST_DIR"), name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Connects to the poll example and joins as `name`.

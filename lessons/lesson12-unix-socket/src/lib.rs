@@ -278,17 +278,14 @@ pub fn serve(
     shutdown: &Shutdown,
     config: &ServerConfig,
 ) -> Result<Summary> {
-    // Lesson 03 wakes a blocked accept() by connecting to itself; our path
-    // may be gone by then (deleted, or replaced), so shut the listening
-    // socket down instead, which needs no path.
-    let _wake = shutdown
-        .wake_accept_any(&listener)
-        .context("prepare shutdown")?;
     let mut summary = Summary::default();
-    while let Some((stream, _addr)) =
-        common::accept::next_connection(shutdown, || listener.accept())
-            .with_context(|| format!("accept on {place}"))?
-    {
+    // Lesson 03's loop. At shutdown it shuts the listening socket down,
+    // which wakes a blocked accept() and needs no path (ours may be gone
+    // by then, deleted or replaced); TCP's fallback, connecting to the
+    // listener, would need one.
+    let accept_on = || format!("accept on {place}");
+    for conn in common::accept::connections(&listener, shutdown).with_context(accept_on)? {
+        let (stream, _addr) = conn.with_context(accept_on)?;
         // A client's address is almost always unnamed: clients rarely bind.
         // What identifies it is the process behind it.
         let who = match peer_credentials(&stream) {
@@ -299,7 +296,7 @@ pub fn serve(
         let setup = stream
             .set_read_timeout(Some(config.idle_timeout))
             .and_then(|()| stream.set_write_timeout(Some(config.idle_timeout)))
-            .and_then(|()| shutdown.track(&stream));
+            .and_then(|()| shutdown.stop_serving(&stream));
         let _closed_at_shutdown = match setup {
             Ok(guard) => guard,
             Err(e) => {
