@@ -365,6 +365,20 @@ fn cargo_run() -> Regex {
     Regex::new(r"cargo run (?:-q )?-p ([A-Za-z0-9_-]+)(?: --)?").expect("valid regex")
 }
 
+/// `cargo run [-q] -p PKG --example NAME [--]` in a scenario runs that
+/// package's example. Several lessons have an example called `naive`, and
+/// cargo's plain `target/debug/examples/naive` is whichever was built last,
+/// so each is built on its own and copied to [`example_path`].
+fn cargo_run_example() -> Regex {
+    Regex::new(r"cargo run (?:-q )?-p ([A-Za-z0-9_-]+) --example ([A-Za-z0-9_-]+)(?: --)?")
+        .expect("valid regex")
+}
+
+/// Where [`build_binaries`] keeps package `pkg`'s example `name`.
+fn example_path(bin_dir: &Path, pkg: &str, name: &str) -> PathBuf {
+    bin_dir.join("transcript-examples").join(pkg).join(name)
+}
+
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -374,11 +388,19 @@ fn target_dir(root: &Path) -> PathBuf {
 /// Builds the binaries the scenarios run, once, before any of them starts.
 fn build_binaries(root: &Path, scenarios: &[Scenario]) -> Result<(), String> {
     let re = cargo_run();
+    let example_re = cargo_run_example();
     let mut pkgs: Vec<String> = Vec::new();
+    let mut examples: Vec<(String, String)> = Vec::new();
     for s in scenarios {
         for (_, step) in &s.steps {
             if let Step::Run(c) | Step::Setup(c) | Step::Start { cmd: c, .. } = step {
-                for cap in re.captures_iter(c) {
+                for cap in example_re.captures_iter(c) {
+                    let wanted = (cap[1].to_string(), cap[2].to_string());
+                    if !examples.contains(&wanted) {
+                        examples.push(wanted);
+                    }
+                }
+                for cap in re.captures_iter(&example_re.replace_all(c, "")) {
                     if !pkgs.contains(&cap[1].to_string()) {
                         pkgs.push(cap[1].to_string());
                     }
@@ -386,10 +408,28 @@ fn build_binaries(root: &Path, scenarios: &[Scenario]) -> Result<(), String> {
             }
         }
     }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let bin_dir = target_dir(root).join("debug");
+    for (pkg, name) in &examples {
+        let status = Command::new(&cargo)
+            .current_dir(root)
+            .args(["build", "-q", "--locked", "-p", pkg, "--example", name])
+            .status()
+            .map_err(|e| format!("run cargo build: {e}"))?;
+        if !status.success() {
+            return Err(format!("cargo build of {pkg}'s example {name} failed"));
+        }
+        let built = bin_dir.join("examples").join(name);
+        let kept = example_path(&bin_dir, pkg, name);
+        if let Some(dir) = kept.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        }
+        fs::copy(&built, &kept)
+            .map_err(|e| format!("copy {} to {}: {e}", built.display(), kept.display()))?;
+    }
     if pkgs.is_empty() {
         return Ok(());
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
         .args(["build", "-q", "--locked", "--bins"]);
@@ -789,6 +829,13 @@ impl Run<'_> {
         exec.push_str(&text[last..]);
         shown.push_str(&text[last..]);
         let bin = self.bin_dir.display().to_string();
+        let exec = cargo_run_example()
+            .replace_all(&exec, |c: &regex::Captures| {
+                example_path(&self.bin_dir, &c[1], &c[2])
+                    .display()
+                    .to_string()
+            })
+            .into_owned();
         let exec = cargo_run()
             .replace_all(&exec, |c: &regex::Captures| format!("{bin}/{}", &c[1]))
             .into_owned();
@@ -1018,6 +1065,23 @@ mod tests {
         let path = dir.join(format!("{name}.scenario"));
         fs::write(&path, text).expect("write scenario");
         parse(name, &path).expect("parses")
+    }
+
+    #[test]
+    fn an_example_runs_its_own_packages_build_not_the_plain_cargo_copy() {
+        let re = cargo_run_example();
+        let cap = re
+            .captures("cargo run -q -p lesson02-basic-server --example naive -- 0")
+            .expect("an example command matches");
+        assert_eq!((&cap[1], &cap[2]), ("lesson02-basic-server", "naive"));
+        assert_eq!(
+            example_path(Path::new("/t/debug"), &cap[1], &cap[2]),
+            Path::new("/t/debug/transcript-examples/lesson02-basic-server/naive")
+        );
+        // The plain form must not swallow `--example`'s first two dashes.
+        let rest = re.replace_all("cargo run -p lesson03-echo --example naive -- server", "");
+        assert_eq!(rest, " server");
+        assert!(cargo_run().captures(&rest).is_none());
     }
 
     #[test]
