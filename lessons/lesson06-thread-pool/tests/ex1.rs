@@ -1,4 +1,6 @@
-//! Exercises for lesson 06. `make exercise EX=06-1` checks your starter.
+//! Exercise 06-1: its own test target, so it builds on its own.
+//! `make exercise EX=06-1` checks your starter. Written by
+//! `make register-exercises`.
 
 /// Lesson 05's service checks, which exercise 06-1's server must pass too.
 #[path = "../../lesson05-threaded/tests/shared/mod.rs"]
@@ -13,13 +15,3 @@ mod ex1;
 )]
 #[allow(unused, clippy::todo)]
 mod ex1_code;
-
-#[path = "../exercises/2-bounded-queue/tests.rs"]
-mod ex2;
-#[cfg_attr(feature = "starters", path = "../exercises/2-bounded-queue/starter.rs")]
-#[cfg_attr(
-    not(feature = "starters"),
-    path = "../exercises/2-bounded-queue/solution.rs"
-)]
-#[allow(unused, clippy::todo)]
-mod ex2_code;
