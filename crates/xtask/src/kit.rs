@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::model::{self, rel};
-use crate::sandbox::{copy_tree, copy_workspace, target_dir};
+use crate::sandbox::{copy_workspace, target_dir};
 
 /// The recorded starter hashes, at the kit's root.
 pub const HASHES: &str = ".exercise-starters";
@@ -56,12 +56,6 @@ pub fn build(root: &Path, out: &Path) -> Result<(), String> {
     }
     let keep = |p: &Path| !is_answer(p);
     copy_workspace(root, out, &keep)?;
-    for file in ROOT_FILES {
-        if root.join(file).is_file() {
-            fs::copy(root.join(file), out.join(file)).map_err(|e| e.to_string())?;
-        }
-    }
-    copy_tree(root, &root.join("book"), out, &keep)?;
     let note =
         "# Teacher's guide to the exercises\n\nNot part of the student kit: ask your teacher.\n";
     for page in [

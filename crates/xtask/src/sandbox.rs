@@ -9,9 +9,6 @@ use crate::exercises::{self, Verdict};
 use crate::model::{Exercise, rel};
 use crate::runner::{self, Build, TestResult, Variant};
 
-/// What a copy of the workspace needs to build: the manifests and the crates.
-const PARTS: [&str; 4] = ["Cargo.toml", "Cargo.lock", "crates", "lessons"];
-
 #[derive(Debug)]
 pub struct Sandbox {
     /// The copy of the workspace.
@@ -82,8 +79,11 @@ pub fn target_dir(root: &Path) -> PathBuf {
 /// keeping the files `keep` accepts (a path relative to the root).
 pub fn copy_workspace(root: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<(), String> {
     fs::create_dir_all(to).map_err(|e| format!("create {}: {e}", to.display()))?;
-    for part in PARTS {
-        copy_tree(root, &root.join(part), to, keep)?;
+    // Everything at the top (manifests, every member, the book, the
+    // Makefile), so a member added later is copied too.
+    let entries = fs::read_dir(root).map_err(|e| format!("read {}: {e}", root.display()))?;
+    for entry in entries.flatten() {
+        copy_tree(root, &entry.path(), to, keep)?;
     }
     Ok(())
 }

@@ -13,6 +13,20 @@ use lesson05_threaded::connection::{ClientConfig, Summary};
 use crate::ex1_code::*;
 use crate::shared::*;
 
+/// Drops `pool` on another thread and waits at most 5 s for the drop to
+/// return, so a Drop that never returns fails this test instead of hanging it.
+fn drop_within_5s<T: Send + 'static>(pool: T) {
+    let (done, dropped) = mpsc::channel();
+    thread::spawn(move || {
+        drop(pool);
+        let _ = done.send(());
+    });
+    dropped.recv_timeout(Duration::from_secs(5)).expect(
+        "dropping the pool did not return within 5 s: are the workers joined \
+         before the channel is closed? (a worker stops only when recv() fails)",
+    );
+}
+
 #[test]
 fn jobs_run_on_size_threads_at_once() {
     let pool = ThreadPool::new(3);
@@ -30,8 +44,14 @@ fn jobs_run_on_size_threads_at_once() {
         });
     }
     for _ in 0..3 {
-        assert_eq!(seen.recv_timeout(Duration::from_secs(5)).unwrap(), 3);
+        assert_eq!(
+            seen.recv_timeout(Duration::from_secs(5))
+                .expect("a job did not report within 5 s"),
+            3,
+            "jobs running at once on a pool of 3"
+        );
     }
+    drop_within_5s(pool);
 }
 
 #[test]
@@ -45,7 +65,7 @@ fn drop_waits_for_every_job_handed_to_the_pool() {
             done.fetch_add(1, Ordering::SeqCst);
         });
     }
-    drop(pool);
+    drop_within_5s(pool);
     assert_eq!(
         done.load(Ordering::SeqCst),
         10,

@@ -3,9 +3,24 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use crate::ex2_code::*;
+
+/// Drops `pool` on another thread and waits at most 5 s for the drop to
+/// return, so a Drop that never returns fails this test instead of hanging it.
+fn drop_within_5s<T: Send + 'static>(pool: T) {
+    let (done, dropped) = mpsc::channel();
+    thread::spawn(move || {
+        drop(pool);
+        let _ = done.send(());
+    });
+    dropped.recv_timeout(Duration::from_secs(5)).expect(
+        "dropping the pool did not return within 5 s: are the workers joined \
+         before the channel is closed? (a worker stops only when recv() fails)",
+    );
+}
 
 /// A job that reports it started, then waits for `release` (at most 5 s).
 fn blocking_job(
@@ -50,7 +65,7 @@ fn a_full_queue_hands_the_job_back_at_once() {
     job();
     assert_eq!(done.load(Ordering::SeqCst), 1);
     release.send(()).unwrap();
-    drop(pool);
+    drop_within_5s(pool);
     assert_eq!(
         done.load(Ordering::SeqCst),
         3,
@@ -75,6 +90,6 @@ fn drop_runs_every_queued_job_first() {
             }
         }
     }
-    drop(pool);
+    drop_within_5s(pool);
     assert_eq!(done.load(Ordering::SeqCst), 10);
 }
