@@ -8,6 +8,9 @@
 //! - [`run`]: run a client binary to completion with input and a deadline.
 //! - [`connect`], [`send_line`], [`read_line`], [`reset`]: talk over TCP.
 //! - [`with_nofile_limit`]: run a child with a low `RLIMIT_NOFILE`.
+//! - [`exercise`]: `assert_bytes_eq!` and a per-test watchdog for exercise tests.
+
+pub mod exercise;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

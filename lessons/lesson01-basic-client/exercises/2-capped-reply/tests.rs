@@ -50,7 +50,7 @@ fn a_reply_in_pieces_over_a_real_socket_is_read_whole() {
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    assert_eq!(read_capped(&mut stream, 100).unwrap(), b"Hello client");
+    testkit::assert_bytes_eq!(read_capped(&mut stream, 100).unwrap(), b"Hello client");
     server.join().unwrap();
 }
 
@@ -80,7 +80,7 @@ fn interrupted_is_retried_and_other_errors_are_returned() {
             Ok(b"cd".to_vec()),
         ],
     };
-    assert_eq!(read_capped(&mut r, 100).unwrap(), b"abcd");
+    testkit::assert_bytes_eq!(read_capped(&mut r, 100).unwrap(), b"abcd");
 
     let mut r = Script {
         steps: vec![
@@ -94,5 +94,5 @@ fn interrupted_is_retried_and_other_errors_are_returned() {
 
 #[test]
 fn an_empty_reply_is_an_empty_vec() {
-    assert_eq!(read_capped(&mut &b""[..], 10).unwrap(), b"");
+    testkit::assert_bytes_eq!(read_capped(&mut &b""[..], 10).unwrap(), b"");
 }

@@ -52,7 +52,7 @@ fn the_client_gets_the_reply_and_a_clean_eof() {
     });
     let mut got = Vec::new();
     client.read_to_end(&mut got).expect("no reset: a clean EOF");
-    assert_eq!(got, b"Hello client");
+    testkit::assert_bytes_eq!(got, b"Hello client");
     assert_eq!(closer.join().unwrap(), 5000 - 1024);
 }
 
@@ -65,7 +65,7 @@ fn a_client_that_never_closes_costs_at_most_the_linger() {
     // The reply and our EOF arrive although the client keeps its side open.
     let mut got = Vec::new();
     client.read_to_end(&mut got).unwrap();
-    assert_eq!(got, b"bye");
+    testkit::assert_bytes_eq!(got, b"bye");
     assert_eq!(closer.join().unwrap(), 0);
     assert!(start.elapsed() < WAIT, "{:?}", start.elapsed());
 }

@@ -43,7 +43,7 @@ impl Read for Trickle<'_> {
 fn the_header_is_four_big_endian_bytes() {
     let mut out = Vec::new();
     write_frame(&mut out, b"abc").unwrap();
-    assert_eq!(out, b"\x00\x00\x00\x03abc");
+    testkit::assert_bytes_eq!(out, b"\x00\x00\x00\x03abc");
 }
 
 #[test]
@@ -81,8 +81,8 @@ fn a_frame_split_into_single_bytes_is_reassembled() {
     write_frame(&mut wire, b"split me").unwrap();
     write_frame(&mut wire, b"and me").unwrap();
     let mut r = Trickle(&wire);
-    assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"split me");
-    assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"and me");
+    testkit::assert_bytes_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"split me");
+    testkit::assert_bytes_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"and me");
     assert_eq!(read_frame(&mut r, 100).unwrap(), None);
 }
 
@@ -121,5 +121,5 @@ fn write_frame_uses_write_all() {
     }
     let mut w = Stingy(Vec::new());
     write_frame(&mut w, b"hello").unwrap();
-    assert_eq!(w.0, b"\x00\x00\x00\x05hello");
+    testkit::assert_bytes_eq!(w.0, b"\x00\x00\x00\x05hello");
 }

@@ -84,7 +84,7 @@ fn short_writes_are_completed_and_interrupts_retried() {
         max_write: 3,
     };
     let counts = echo_counted(&mut fake, 4).unwrap();
-    assert_eq!(fake.output, b"hello world");
+    testkit::assert_bytes_eq!(fake.output, b"hello world");
     // "hello " is 2 reads of a 4-byte buffer, "world" 2 more.
     assert_eq!(
         counts,
@@ -107,7 +107,7 @@ fn errors_are_returned_and_a_zero_buffer_is_refused() {
     };
     let err = echo_counted(&mut fake, 16).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
-    assert_eq!(fake.output, b"ab");
+    testkit::assert_bytes_eq!(fake.output, b"ab");
 
     let empty = Fake {
         input: vec![Ok(b"data".to_vec())],

@@ -40,7 +40,7 @@ fn resends_until_an_answer_comes() {
     let socket = connected_to(addr);
     let (reply, attempt) =
         request(&socket, b"are you there?", Duration::from_millis(200), 5).unwrap();
-    assert_eq!(reply, b"are you there?");
+    testkit::assert_bytes_eq!(reply, b"are you there?");
     assert_eq!(attempt, 3);
     assert_eq!(server.join().unwrap(), 3, "the server saw three copies");
 }

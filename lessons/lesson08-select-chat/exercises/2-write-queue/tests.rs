@@ -43,7 +43,7 @@ fn partial_writes_and_would_block_resume_later() {
     assert_eq!(q.pending(), 7);
     w.script = vec![-1, 4, 100];
     assert!(q.flush_to(&mut w).unwrap());
-    assert_eq!(w.got, b"hello\nworld\n");
+    testkit::assert_bytes_eq!(w.got, b"hello\nworld\n");
     assert_eq!(
         (q.buf.len(), q.start, q.pending()),
         (0, 0, 0),
