@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use crate::exercises::Verdict;
 use crate::model::{self, Exercise, file_name};
-use crate::runner::{self, Outcome};
+use crate::runner::{self, Outcome, next_item};
 use crate::sandbox::{Sandbox, target_dir};
 
 /// One submission and what became of it.
@@ -120,10 +120,7 @@ fn run_jobs(jobs: &[Job], scratch: &Path) -> Result<Vec<Row>, String> {
     thread::scope(|s| {
         for _ in 0..runner::cores() {
             s.spawn(|| {
-                loop {
-                    let Some((i, job)) = next.lock().ok().and_then(|mut it| it.next()) else {
-                        break;
-                    };
+                while let Some((i, job)) = next_item(&next) {
                     let row = run_job(job, &scratch.join(format!("{i}")).join("work"));
                     println!(
                         "  {}/{}: {} ({}/{} tests, {:.1}s)",

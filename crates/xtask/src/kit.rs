@@ -18,14 +18,6 @@ use crate::sandbox::{copy_workspace, target_dir};
 /// The recorded starter hashes, at the kit's root.
 pub const HASHES: &str = ".exercise-starters";
 
-/// The root files a kit needs besides the crates.
-const ROOT_FILES: [&str; 4] = [
-    "Makefile",
-    "README.md",
-    "rustfmt.toml",
-    "rust-toolchain.toml",
-];
-
 /// 64-bit FNV-1a, in hex: stable across Rust versions (unlike std's hasher).
 pub fn fnv64(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -177,10 +177,7 @@ pub fn run_tests(
     thread::scope(|s| {
         for _ in 0..parallel.max(1) {
             s.spawn(|| {
-                loop {
-                    let Some((i, name)) = next.lock().ok().and_then(|mut it| it.next()) else {
-                        break;
-                    };
+                while let Some((i, name)) = next_item(&next) {
                     let r = run_test(exe, name, cwd, limit);
                     progress(&r);
                     if let Ok(mut all) = results.lock() {
@@ -324,6 +321,12 @@ pub fn run_capped(
             success: s.success(),
         }),
     }
+}
+
+/// The next item of a shared iterator; the lock is let go before the item
+/// is worked on (a `while let` on the lock itself would hold it throughout).
+pub fn next_item<I: Iterator>(shared: &Mutex<I>) -> Option<I::Item> {
+    shared.lock().ok()?.next()
 }
 
 /// How many tests or builds to run at once: the machine's cores.
