@@ -153,7 +153,7 @@ fn run_job(job: &Job, work: &Path) -> Row {
     };
     let verdict = fs::create_dir_all(work)
         .map_err(|e| e.to_string())
-        .and_then(|()| runner::run_tests(exe, &job.ex, work, 1, &|_| {}))
+        .and_then(|()| runner::run_tests(exe, &job.ex, work, 2, &|_| {}))
         .map(Verdict::Tests);
     match verdict {
         Ok(v) => {
@@ -256,11 +256,20 @@ pub fn selftest(root: &Path) -> Result<(), String> {
             .ok_or(format!("no exercise {id}"))?;
         let starter = fs::read_to_string(ex.dir.join("starter.rs")).map_err(|e| e.to_string())?;
         let solution = fs::read_to_string(ex.dir.join("solution.rs")).map_err(|e| e.to_string())?;
-        // The first `todo!(` loops forever instead, and prints as it goes.
+        // The first `todo!(` loops forever instead, printing as it goes (a
+        // hang that also floods stdout); the macro goes after the file's
+        // `//!` header, where inner doc comments must stay first.
+        let body = starter.replacen(model::TODO_MARKER, "hang!(", 1);
+        let header_end = body
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| l.len() + 1)
+            .sum::<usize>();
         let hanging = format!(
-            "macro_rules! hang {{ ($($t:tt)*) => {{ loop {{ println!(\"still here\"); \
+            "{}\nmacro_rules! hang {{ ($($t:tt)*) => {{ loop {{ println!(\"still here\"); \
              std::thread::sleep(std::time::Duration::from_millis(1)); }} }} }}\n{}",
-            starter.replacen(model::TODO_MARKER, "hang!(", 1)
+            &body[..header_end],
+            &body[header_end..]
         );
         for (student, code, result) in [
             ("ada", solution.clone(), "pass"),

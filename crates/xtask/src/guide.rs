@@ -57,10 +57,10 @@ pub fn text(root: &Path) -> Result<String, String> {
         out.push_str(&format!("- **Time:** about {} minutes.\n", ex.meta.minutes));
         if let Ok(p) = model::pointer(root, &ex.meta) {
             out.push_str(&format!(
-                "- **Chapter:** [{}, «{}»](../{}#{})\n",
+                "- **Chapter:** [{}, «{}»]({}#{})\n",
                 p.chapter_title,
                 p.section,
-                ex.meta.chapter.replace(".md", ".html"),
+                ex.meta.chapter,
                 p.url.rsplit('#').next().unwrap_or("")
             ));
         }
