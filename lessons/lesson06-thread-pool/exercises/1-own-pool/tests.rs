@@ -15,6 +15,7 @@ use crate::shared::*;
 
 /// Drops `pool` on another thread and waits at most 5 s for the drop to
 /// return, so a Drop that never returns fails this test instead of hanging it.
+#[track_caller]
 fn drop_within_5s<T: Send + 'static>(pool: T) {
     let (done, dropped) = mpsc::channel();
     thread::spawn(move || {
