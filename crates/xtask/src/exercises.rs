@@ -345,7 +345,7 @@ pub fn started(root: &Path, ex: &Exercise) -> bool {
 /// `make exercises`: every exercise and where the learner stands on it.
 pub fn list(root: &Path) -> Result<(), String> {
     let all = model::discover(root)?;
-    println!("{:6} {:12} {:>5}  title", "id", "state", "min");
+    println!("{:6} {:20} {:>5}  title", "id", "state", "min");
     let (mut passing, mut failing) = (0, 0);
     for ex in &all {
         let state = if !started(root, ex) {
@@ -368,7 +368,7 @@ pub fn list(root: &Path) -> Result<(), String> {
         };
         let capstone = if ex.meta.capstone { " (capstone)" } else { "" };
         println!(
-            "{:6} {:12} {:>5}  {}{capstone}",
+            "{:6} {:20} {:>5}  {}{capstone}",
             ex.id, state, ex.meta.minutes, ex.meta.title
         );
     }

@@ -358,4 +358,41 @@ mod tests {
         assert!(!got.contains("client handler"), "{got}");
         assert_eq!(own_panic(out, "ex1::other"), None);
     }
+
+    /// Whether a process is gone (or dead and waiting to be reaped).
+    fn gone(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.split(") ").nth(1).is_some_and(|s| s.starts_with('Z'))
+        })
+    }
+
+    #[test]
+    fn a_command_over_its_limit_is_killed_with_what_it_started() {
+        let dir = std::env::temp_dir().join(format!("xtask-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pidfile = dir.join("pid");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("sleep 60 & echo $! > {}; wait", pidfile.display()));
+        let started = Instant::now();
+        let err = run_capped(cmd, Duration::from_secs(1), None)
+            .err()
+            .expect("a command sleeping 60 s must time out after 1 s");
+        assert!(err.starts_with(TIMED_OUT), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        let pid = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .to_string();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !gone(&pid) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+        }
+        assert!(gone(&pid), "the grandchild {pid} outlived the limit");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! Each exercise becomes one file: the starter (or solution), an empty
 //! `main`, and its tests in a `#[cfg(test)] mod tests`, each test starting a
-//! [`testkit::exercise::watchdog`] with the exercise's time limit (rustlings
+//! `testkit::exercise::watchdog` with the exercise's time limit (rustlings
 //! has no limit of its own, so a deadlocked answer would freeze its watch
 //! mode). The set's `Cargo.toml` depends on the lesson crates, `testkit` and
 //! their dependencies by path into this checkout (so the set lives next to
