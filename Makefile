@@ -91,7 +91,7 @@ rustlings:
 # rustlings' own check of the generated set: every starter fails, every
 # solution passes (and is clippy- and rustfmt-clean).
 check-rustlings: tools rustlings
-	cd $(abspath $(RUSTLINGS_OUT)) && rustlings dev check
+	cd $(abspath $(RUSTLINGS_OUT)) && CARGO_TARGET_DIR=$(abspath $(or $(CARGO_TARGET_DIR),target)) rustlings dev check
 
 # After adding an exercise directory: write its tests/exK.rs harness.
 register-exercises:

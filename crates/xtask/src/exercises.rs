@@ -186,7 +186,7 @@ pub fn check_all(root: &Path, only: &[&str]) -> Result<(), String> {
         for (path, mistake) in ex.wrong_answers() {
             let sandbox = match &mut sandbox {
                 Some(s) => s,
-                None => sandbox.insert(Sandbox::create(root, "check")?),
+                None => sandbox.insert(Sandbox::create(root, "sandbox")?),
             };
             let code = fs::read_to_string(&path).map_err(|e| e.to_string())?;
             let verdict = sandbox.check(ex, &code, parallel, &quiet)?;

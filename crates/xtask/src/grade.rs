@@ -71,7 +71,7 @@ pub fn grade(root: &Path, dir: &Path) -> Result<(), String> {
         "grade: {} submission(s); compiling each in a sandbox copy...",
         submissions.len()
     );
-    let sandbox = Sandbox::create(root, "grade")?;
+    let sandbox = Sandbox::create(root, "sandbox")?;
     let scratch = target_dir(root).join("xtask/grade/runs");
     let _ = fs::remove_dir_all(&scratch);
     let mut jobs = Vec::new();

@@ -97,7 +97,7 @@ pub fn selftest(root: &Path) -> Result<(), String> {
         let out_put = std::process::Command::new("make")
             .current_dir(&out)
             .args(["-s", "exercise", "EX=03-1"])
-            .env("CARGO_TARGET_DIR", base.join("target"))
+            .env("CARGO_TARGET_DIR", target_dir(root))
             .output()
             .map_err(|e| format!("make: {e}"))?;
         let text = String::from_utf8_lossy(&out_put.stdout).into_owned();

@@ -13,24 +13,23 @@ use crate::runner::{self, Build, TestResult, Variant};
 pub struct Sandbox {
     /// The copy of the workspace.
     pub src: PathBuf,
-    /// Its build directory, kept between runs so only the test target of
-    /// the exercise at hand is compiled again.
+    /// Where it builds: the workspace's own target directory.
     pub target: PathBuf,
 }
 
 impl Sandbox {
-    /// A fresh copy under `target/xtask/<name>/src` (the build directory
-    /// next to it survives, so later runs are incremental).
+    /// A copy of the workspace under `target/xtask/sandbox/src`, brought up
+    /// to date file by file: a file whose content has not changed keeps its
+    /// time stamp, so cargo does not rebuild the lesson crates every run.
+    /// It builds into the workspace's own target directory, where the
+    /// copies' artifacts get their own hashes (their paths differ) and the
+    /// registry crates are shared.
     pub fn create(root: &Path, name: &str) -> Result<Sandbox, String> {
-        let base = target_dir(root).join("xtask").join(name);
-        let src = base.join("src");
-        if src.exists() {
-            fs::remove_dir_all(&src).map_err(|e| format!("clear {}: {e}", src.display()))?;
-        }
+        let src = target_dir(root).join("xtask").join(name).join("src");
         copy_workspace(root, &src, &|_| true)?;
         Ok(Sandbox {
             src,
-            target: base.join("target"),
+            target: target_dir(root),
         })
     }
 
@@ -110,7 +109,10 @@ pub fn copy_tree(
             copy_tree(root, &entry.path(), to_root, keep)?;
         }
     } else if from.is_file() {
-        fs::copy(from, &dest).map_err(|e| format!("copy {}: {e}", from.display()))?;
+        let same = fs::read(&dest).ok() == Some(fs::read(from).map_err(|e| e.to_string())?);
+        if !same {
+            fs::copy(from, &dest).map_err(|e| format!("copy {}: {e}", from.display()))?;
+        }
     }
     Ok(())
 }
