@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::model::{self, rel};
-use crate::sandbox::{copy_workspace, target_dir};
+use crate::sandbox::{copies_target, copy_workspace, target_dir};
 
 /// The recorded starter hashes, at the kit's root.
 pub const HASHES: &str = ".exercise-starters";
@@ -97,7 +97,7 @@ pub fn selftest(root: &Path) -> Result<(), String> {
         let out_put = std::process::Command::new("make")
             .current_dir(&out)
             .args(["-s", "exercise", "EX=03-1"])
-            .env("CARGO_TARGET_DIR", target_dir(root))
+            .env("CARGO_TARGET_DIR", copies_target(root, "kit"))
             .output()
             .map_err(|e| format!("make: {e}"))?;
         let text = String::from_utf8_lossy(&out_put.stdout).into_owned();

@@ -343,14 +343,13 @@ pub fn pointer(root: &Path, meta: &Meta) -> Result<Pointer, String> {
     })
 }
 
-/// The hint a learner sees: `hint.zh-CN.md` when the locale is Chinese and
-/// it exists, else `hint.md`; then where to read.
+/// The hint a learner sees: `hint.zh-CN.md` when it exists and `LANG` or
+/// `LC_ALL` starts with `zh`, else `hint.md`; then where to read.
 pub fn hint_text(root: &Path, ex: &Exercise) -> String {
     let chinese = ["LC_ALL", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.is_empty())
-        .is_some_and(|v| v.starts_with("zh"));
+        .any(|v| v.starts_with("zh"));
     let zh = ex.dir.join("hint.zh-CN.md");
     let file = if chinese && zh.is_file() {
         zh

@@ -13,23 +13,20 @@ use crate::runner::{self, Build, TestResult, Variant};
 pub struct Sandbox {
     /// The copy of the workspace.
     pub src: PathBuf,
-    /// Where it builds: the workspace's own target directory.
+    /// Where it builds: see [`copies_target`].
     pub target: PathBuf,
 }
 
 impl Sandbox {
-    /// A copy of the workspace under `target/xtask/sandbox/src`, brought up
+    /// A copy of the workspace under `target/xtask/<name>/src`, brought up
     /// to date file by file: a file whose content has not changed keeps its
     /// time stamp, so cargo does not rebuild the lesson crates every run.
-    /// It builds into the workspace's own target directory, where the
-    /// copies' artifacts get their own hashes (their paths differ) and the
-    /// registry crates are shared.
     pub fn create(root: &Path, name: &str) -> Result<Sandbox, String> {
         let src = target_dir(root).join("xtask").join(name).join("src");
         copy_workspace(root, &src, &|_| true)?;
         Ok(Sandbox {
             src,
-            target: target_dir(root),
+            target: copies_target(root, name),
         })
     }
 
@@ -65,6 +62,17 @@ impl Sandbox {
         fs::create_dir_all(&cwd).map_err(|e| e.to_string())?;
         exercises::verdict_of(build, ex, &cwd, parallel, progress)
     }
+}
+
+/// Where copies of the workspace build (`name`: `sandbox`, `kit`). Never the
+/// workspace's own target directory: cargo hashes a path crate by its path
+/// *relative to its workspace root*, so a copy's `lesson03-echo` would share
+/// the real one's artifacts and fingerprints (and its `xtask` would replace
+/// `target/debug/xtask`). Kept between runs, so only what changed is built.
+pub fn copies_target(root: &Path, name: &str) -> PathBuf {
+    target_dir(root)
+        .join("xtask")
+        .join(format!("{name}-target"))
 }
 
 /// The build directory cargo uses for this workspace.
