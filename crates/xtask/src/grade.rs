@@ -242,7 +242,9 @@ fn markdown(rows: &[Row]) -> String {
 
 /// The automated check of the grader (`make check-exercises` runs it): a
 /// class of four students, each handing in one kind of answer for three
-/// exercises, and the CSV row each must produce.
+/// exercises (correct, untouched, not compiling, hanging while flooding
+/// stdout), a fifth whose correct answer floods stdout and deletes its
+/// working directory, and the CSV row each must produce.
 pub fn selftest(root: &Path) -> Result<(), String> {
     const EXERCISES: [&str; 3] = ["03-1", "09-1", "10-1"];
     let dir = target_dir(root).join("xtask/grade-selftest");
@@ -287,6 +289,28 @@ pub fn selftest(root: &Path) -> Result<(), String> {
             expected.push((student, id, result));
         }
     }
+    // A correct answer that is also hostile: each call floods stdout and
+    // deletes everything in its working directory. It must pass, and
+    // harm neither the run nor the other rows.
+    let ex = all
+        .iter()
+        .find(|e| e.id == "09-1")
+        .ok_or("no exercise 09-1")?;
+    let solution = fs::read_to_string(ex.dir.join("solution.rs")).map_err(|e| e.to_string())?;
+    let hostile = solution.replacen(
+        "pub fn chunk_size(line: &[u8]) -> Option<u64> {",
+        "pub fn chunk_size(line: &[u8]) -> Option<u64> {\n\
+         for _ in 0..20_000 { println!(\"flooding stdout with a long line of text\"); }\n\
+         if let Ok(here) = std::env::current_dir() { let _ = std::fs::remove_dir_all(here); }",
+        1,
+    );
+    if hostile == solution {
+        return Err("grade selftest: 09-1's solution no longer has the expected signature".into());
+    }
+    let path = dir.join("eve").join("09-1.rs");
+    fs::create_dir_all(dir.join("eve")).map_err(|e| e.to_string())?;
+    fs::write(&path, hostile).map_err(|e| e.to_string())?;
+    expected.push(("eve", "09-1", "pass"));
     let started = Instant::now();
     grade(root, &dir)?;
     let csv = fs::read_to_string(dir.join("report.csv")).map_err(|e| e.to_string())?;
@@ -321,7 +345,7 @@ pub fn selftest(root: &Path) -> Result<(), String> {
         }
     }
     let md = fs::read_to_string(dir.join("report.md")).unwrap_or_default();
-    for student in ["ada", "bob", "cyd", "dee"] {
+    for student in ["ada", "bob", "cyd", "dee", "eve"] {
         if !md.contains(&format!("## {student}")) {
             problems.push(format!("report.md has no table for {student}"));
         }

@@ -193,6 +193,8 @@ pub fn run_tests(
 }
 
 fn run_test(exe: &Path, name: &str, cwd: &Path, limit: Duration) -> TestResult {
+    // A test before this one may have deleted its working directory.
+    let _ = std::fs::create_dir_all(cwd);
     let mut cmd = Command::new(exe);
     cmd.current_dir(cwd)
         .args(["--exact", name, "--test-threads", "1", "--color", "never"])
