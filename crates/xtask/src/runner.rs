@@ -245,7 +245,43 @@ pub fn own_panic(output: &str, name: &str) -> Option<String> {
         })
         .collect();
     let message = message.join("\n").trim_end().to_string();
-    Some(format!("{message}\n(at {place})"))
+    let mut report = format!("{message}\n(at {place})");
+    // `handle.join().unwrap()` on a thread that panicked says only
+    // "Any { .. }": the reason is that thread's own panic, so show it too.
+    if message.contains("Any {")
+        && let Some(inner) = other_panic(output, name)
+    {
+        report.push_str(&format!("\ninside a thread the test started: {inner}"));
+    }
+    Some(report)
+}
+
+/// The first panic message of a thread other than the test's own.
+fn other_panic(output: &str, name: &str) -> Option<String> {
+    let own = format!("thread '{name}'");
+    output
+        .split("thread '")
+        .skip(1)
+        .map(|chunk| format!("thread '{chunk}"))
+        .find(|chunk| {
+            !chunk.starts_with(&own)
+                && chunk
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.contains("panicked at "))
+        })
+        .map(|chunk| {
+            let mut lines = chunk.lines();
+            let place = lines
+                .next()
+                .and_then(|l| l.split_once("panicked at "))
+                .map(|(_, p)| p.trim_end_matches(':').replace("/tests/../", "/"))
+                .unwrap_or_default();
+            let message: Vec<&str> = lines
+                .take_while(|l| !l.starts_with("note:") && !l.is_empty())
+                .collect();
+            format!("{} (at {place})", message.join(" "))
+        })
 }
 
 const TIMED_OUT: &str = "timed out";
@@ -359,6 +395,15 @@ mod tests {
         );
         assert!(!got.contains("client handler"), "{got}");
         assert_eq!(own_panic(out, "ex1::other"), None);
+        let joined = "thread '<unnamed>' (12) panicked at lessons/l/tests/../exercises/1-a/starter.rs:3:5:\n\
+                      not yet implemented: echo\n\
+                      thread 'ex1::t' (11) panicked at lessons/l/exercises/1-a/tests.rs:9:5:\n\
+                      called `Result::unwrap()` on an `Err` value: Any { .. }\n";
+        let got = own_panic(joined, "ex1::t").expect("found");
+        assert!(
+            got.ends_with("inside a thread the test started: not yet implemented: echo (at lessons/l/exercises/1-a/starter.rs:3:5)"),
+            "{got}"
+        );
     }
 
     /// Whether a process is gone (or dead and waiting to be reaped).
