@@ -112,7 +112,7 @@ fn the_server_on_your_pool_passes_the_service_checks() {
     let summary = summary
         .recv_timeout(Duration::from_secs(5))
         .expect("dropping the pool at shutdown did not finish");
-    assert_eq!(summary.served, 1 + 2 + 2 + 5 + 20 + 1);
+    assert_eq!(summary.served, 1 + 2 + 2 + 5 + 20 + 1, "summary.served");
     assert!(testkit::is_closed(&mut held, Duration::from_secs(5)));
 }
 
@@ -124,7 +124,11 @@ fn a_queued_client_is_greeted_when_a_worker_frees_up() {
     expect_busy(addr);
     assert!(nothing_within(&mut waiting, Duration::from_millis(300)));
     drop(first);
-    assert_eq!(testkit::read_line(&mut waiting), HELLO);
+    assert_eq!(
+        testkit::read_line(&mut waiting),
+        HELLO,
+        "testkit::read_line(&mut waiting)"
+    );
     roundtrip(&mut waiting, "served by your pool");
     shutdown.trigger();
 }

@@ -64,7 +64,11 @@ fn a_full_queue_hands_the_job_back_at_once() {
     let job = refused.expect_err("a job accepted past workers + queue");
     // The caller still owns the refused job and may run or drop it.
     job();
-    assert_eq!(done.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        1,
+        "done.load(Ordering::SeqCst)"
+    );
     release.send(()).unwrap();
     drop_within_5s(pool);
     assert_eq!(
@@ -92,5 +96,9 @@ fn drop_runs_every_queued_job_first() {
         }
     }
     drop_within_5s(pool);
-    assert_eq!(done.load(Ordering::SeqCst), 10);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        10,
+        "done.load(Ordering::SeqCst)"
+    );
 }
