@@ -4,6 +4,11 @@
 #                            and a 15 s smoke run of the benchmark harness)
 #   make book / serve-book   build / serve the mdBook
 #   make exercise EX=03-1    check your answer to exercise 1 of lesson 03
+#   make exercises           every exercise and where you stand on it
+#   make watch EX=03-1       check again on every save until it passes
+#   make grade SUBMISSIONS=<dir>   grade a class (see the teacher's guide)
+#   make student-kit OUT=<dir>     the workspace without any solution
+#   make rustlings [OUT=<dir>]     the exercises as a rustlings 6 set
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,10 +19,11 @@ MDBOOK_MERMAID_VERSION := 0.17.1
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
-        check-exercises exercise exercise-table tools bench bench-smoke
+        check-exercises exercise exercise-table tools bench bench-smoke \
+        exercises watch grade student-kit rustlings check-rustlings register-exercises
 .PHONY: captures
 
-test-all: fmt-check clippy test doc check-includes book check-exercises bench-smoke
+test-all: fmt-check clippy test doc check-includes book check-exercises check-rustlings bench-smoke
 	@echo "test-all: everything passed"
 
 fmt-check:
@@ -43,11 +49,14 @@ book: tools check-includes
 serve-book: tools
 	mdbook serve book
 
-# Every solution passes its tests, every untouched starter fails them, and
-# the teacher's guide's exercise table is current.
+# Every solution passes its tests, every untouched starter and every
+# checked-in wrong answer fails them, the teacher's guide's exercise table is
+# current, and the grader and the student kit work end to end.
 check-exercises:
 	$(CARGO) run -q --locked -p xtask -- check-exercises
 	$(CARGO) run -q --locked -p xtask -- check-exercise-table
+	$(CARGO) run -q --locked -p xtask -- selftest-grade
+	$(CARGO) run -q --locked -p xtask -- selftest-kit
 
 # make exercise EX=03-1: run exercise 1 of lesson 03 against your starter.
 exercise:
@@ -58,13 +67,49 @@ exercise:
 exercise-table:
 	$(CARGO) run -q -p xtask -- exercise-table
 
-# What the checks need besides Rust: mdBook, and the services database that
-# lesson 10 reads (Debian's netbase package).
+# make exercises: every exercise with its state (not started, failing, passing).
+exercises:
+	$(CARGO) run -q -p xtask -- exercises
+
+# make watch EX=03-1: check again on every save of the exercise, until it passes.
+watch:
+	@test -n "$(EX)" || { echo "usage: make watch EX=03-1"; exit 2; }
+	$(CARGO) run -q -p xtask -- watch $(EX)
+
+# make grade SUBMISSIONS=<dir>: <dir>/<student>/<NN-K>.rs to <dir>/report.csv and report.md.
+grade:
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<dir> (<dir>/<student>/<NN-K>.rs)"; exit 2; }
+	$(CARGO) run -q -p xtask -- grade $(abspath $(SUBMISSIONS))
+
+# make student-kit OUT=<dir>: the workspace without solutions, wrong answers or teacher's guide.
+student-kit:
+	@test -n "$(OUT)" || { echo "usage: make student-kit OUT=<dir>"; exit 2; }
+	$(CARGO) run -q -p xtask -- student-kit $(abspath $(OUT))
+
+# make rustlings [OUT=<dir>]: the exercises as a rustlings 6 third-party set.
+RUSTLINGS_OUT ?= $(or $(OUT),$(or $(CARGO_TARGET_DIR),target)/rustlings)
+rustlings:
+	$(CARGO) run -q -p xtask -- rustlings $(abspath $(RUSTLINGS_OUT))
+
+# rustlings' own check of the generated set: every starter fails, every
+# solution passes (and is clippy- and rustfmt-clean).
+check-rustlings: tools rustlings
+	cd $(abspath $(RUSTLINGS_OUT)) && CARGO_TARGET_DIR=$(abspath $(or $(CARGO_TARGET_DIR),target)) rustlings dev check
+
+# After adding an exercise directory: write its tests/exK.rs harness.
+register-exercises:
+	$(CARGO) run -q -p xtask -- register
+	$(CARGO) fmt --all
+
+# What the checks need besides Rust: mdBook, rustlings (for the generated
+# exercise set), and the services database that lesson 10 reads (Debian's
+# netbase package).
 tools:
 	@command -v mdbook >/dev/null && mdbook --version | grep -q "v$(MDBOOK_VERSION)" \
 	  || $(CARGO) install --locked mdbook --version $(MDBOOK_VERSION)
 	@command -v mdbook-mermaid >/dev/null && mdbook-mermaid --version | grep -q " $(MDBOOK_MERMAID_VERSION)" \
 	  || $(CARGO) install --locked mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
+	@command -v rustlings >/dev/null || $(CARGO) install --locked rustlings
 	@test -f /etc/services -a -f /etc/protocols \
 	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \

@@ -15,6 +15,9 @@
 //! - [`service`]: the checks of the greet-and-echo service that lessons 05
 //!   and 06 both pass.
 //! - [`example()`]: the path of a lesson's example binary (`--example naive`).
+//! - [`exercise`]: `assert_bytes_eq!` and a per-test watchdog for exercise tests.
+
+pub mod exercise;
 
 use std::thread;
 use std::time::{Duration, Instant};

@@ -1,116 +1,93 @@
-//! Exercises: find them, run one for a learner, prove them all.
-//!
-//! An exercise is `lessons/lessonNN-slug/exercises/K-slug/` with `starter.rs`,
-//! `solution.rs`, `tests.rs` and `hint.md`, wired into the lesson's
-//! `tests/exercises.rs` test target. Without features that target compiles
-//! the solutions; with `--features starters` it compiles the starters.
+//! Exercises for the learner and for CI: run one, list them with their
+//! state, register a new one, prove them all.
 
 use std::fs;
-use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-/// What marks the learner's work in a starter. Spelled in two pieces so a
-/// text search for unfinished code (the `todo` macro outside exercises) does not
-/// take this checker for a stub.
-const TODO_MARKER: &str = concat!("todo", "!(");
+use crate::model::{self, Exercise, TODO_MARKER, file_name, rel};
+use crate::runner::{self, Build, Outcome, TestResult, Variant};
+use crate::sandbox::Sandbox;
 
-/// One exercise directory.
+/// The result of checking one version of an exercise.
 #[derive(Debug)]
-struct Exercise {
-    /// `03-1`: what `make exercise EX=...` takes.
-    id: String,
-    /// `lesson03-echo`: the package whose `exercises` test target runs it.
-    package: String,
-    /// `1`: the `exK` module prefix of its tests.
-    number: u32,
-    dir: PathBuf,
+pub enum Verdict {
+    CompileError(String),
+    Tests(Vec<TestResult>),
 }
 
-impl Exercise {
-    /// Test names of this exercise start with this (`ex1::`).
-    fn prefix(&self) -> String {
-        format!("ex{}::", self.number)
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Tests(r) if !r.is_empty() && r.iter().all(|t| t.outcome == Outcome::Pass))
     }
 
-    /// The first line of the starter's header comment: the exercise's title.
-    fn title(&self) -> String {
-        let text = fs::read_to_string(self.dir.join("starter.rs")).unwrap_or_default();
-        let starter = text
-            .lines()
-            .map(|l| l.trim_start_matches("//!").trim_start_matches("//").trim())
-            .find(|l| !l.is_empty())
-            .unwrap_or("(no title)")
-            .trim_start_matches(|c: char| c == '#' || c.is_whitespace());
-        // "Exercise 03-1: give messages a length" -> "give messages a length"
-        let title = starter
-            .strip_prefix(&format!("Exercise {}:", self.id))
-            .unwrap_or(starter)
-            .trim();
-        let mut chars = title.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+    pub fn counts(&self) -> (usize, usize) {
+        match self {
+            Verdict::CompileError(_) => (0, 0),
+            Verdict::Tests(r) => (
+                r.iter().filter(|t| t.outcome == Outcome::Pass).count(),
+                r.len(),
+            ),
+        }
+    }
+
+    pub fn timed_out(&self) -> bool {
+        matches!(self, Verdict::Tests(r) if r.iter().any(|t| t.outcome == Outcome::Timeout))
     }
 }
 
-/// Every exercise of every lesson, in lesson then exercise order.
-fn discover(root: &Path) -> Result<Vec<Exercise>, String> {
-    let mut found = Vec::new();
-    for lesson in sorted_dirs(&root.join("lessons"))? {
-        let package = file_name(&lesson);
-        let Some(nn) = package.strip_prefix("lesson").and_then(|s| s.get(..2)) else {
-            continue;
-        };
-        let dir = lesson.join("exercises");
-        if !dir.is_dir() {
-            continue;
-        }
-        for ex in sorted_dirs(&dir)? {
-            let name = file_name(&ex);
-            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-            let number: u32 = digits
-                .parse()
-                .map_err(|_| format!("{}: exercise directories are named K-slug", ex.display()))?;
-            found.push(Exercise {
-                id: format!("{nn}-{number}"),
-                package: package.clone(),
-                number,
-                dir: ex,
-            });
-        }
+/// Builds `ex` (in `workspace`, optionally into `target_dir`) and runs its
+/// tests, each under the exercise's limit.
+pub fn check(
+    workspace: &Path,
+    target_dir: Option<&Path>,
+    ex: &Exercise,
+    variant: Variant,
+    parallel: usize,
+    progress: &(dyn Fn(&TestResult) + Sync),
+) -> Result<Verdict, String> {
+    let build = runner::build(workspace, target_dir, ex, variant)?;
+    verdict_of(build, ex, &ex.lesson_dir(), parallel, progress)
+}
+
+pub fn verdict_of(
+    build: Build,
+    ex: &Exercise,
+    cwd: &Path,
+    parallel: usize,
+    progress: &(dyn Fn(&TestResult) + Sync),
+) -> Result<Verdict, String> {
+    match &build.exe {
+        None => Ok(Verdict::CompileError(build.first_errors(60))),
+        Some(exe) => Ok(Verdict::Tests(runner::run_tests(
+            exe, ex, cwd, parallel, progress,
+        )?)),
     }
-    found.sort_by(|a, b| (&a.package, a.number).cmp(&(&b.package, b.number)));
-    Ok(found)
 }
 
 /// `make exercise EX=03-1`: runs one exercise's tests on the learner's starter.
 pub fn run_one(root: &Path, id: &str) -> Result<(), String> {
-    let all = discover(root)?;
-    let Some(ex) = all.iter().find(|e| e.id == id) else {
-        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
-        return Err(format!("no exercise {id:?}; there are: {}", ids.join(" ")));
-    };
-    println!("exercise {}: {}", ex.id, ex.title());
+    let ex = model::find(root, id)?;
+    println!("exercise {}: {}", ex.id, ex.meta.title);
     println!("your file: {}", rel(root, &ex.dir.join("starter.rs")));
-    let run = cargo_test(&ex.package, true, Some(&ex.prefix()))?;
-    if !run.compiled {
-        println!(
-            "\nFAIL: your starter does not compile:\n{}",
-            run.stderr_tail()
-        );
-    } else {
-        let results = run.results_for(ex);
-        let failed: Vec<&str> = results
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        if !results.is_empty() && failed.is_empty() {
+    println!("each test has {}s; building...", ex.meta.time_limit_secs);
+    let verdict = check(root, None, &ex, Variant::Starter, 1, &|r| {
+        let mark = match r.outcome {
+            Outcome::Pass => "ok",
+            Outcome::Fail(_) => "FAILED",
+            Outcome::Timeout => "TIMED OUT",
+        };
+        println!("  {mark:9} {} ({:.1}s)", r.name, r.seconds);
+    })?;
+    report(root, &ex, &verdict)
+}
+
+/// Prints what a learner needs after a run; Ok only on a pass.
+pub fn report(root: &Path, ex: &Exercise, verdict: &Verdict) -> Result<(), String> {
+    match verdict {
+        Verdict::CompileError(errors) => {
+            println!("\nFAIL: your starter does not compile. The first error:\n\n{errors}");
+        }
+        Verdict::Tests(results) if verdict.passed() => {
             println!(
                 "\nPASS: all {} tests of exercise {} pass. Well done!",
                 results.len(),
@@ -118,105 +95,121 @@ pub fn run_one(root: &Path, id: &str) -> Result<(), String> {
             );
             return Ok(());
         }
-        println!("\nFAIL: {} of {} tests fail:", failed.len(), results.len());
-        for name in &failed {
-            println!("  - {name}");
-            if let Some(why) = run.failure_message(name) {
-                println!("      {why}");
+        Verdict::Tests(results) => {
+            let (passed, total) = verdict.counts();
+            println!("\nFAIL: {} of {total} tests fail:", total - passed);
+            for r in results {
+                match &r.outcome {
+                    Outcome::Pass => {}
+                    Outcome::Fail(why) => {
+                        println!("\n  - {}", r.name);
+                        let why = why
+                            .clone()
+                            .unwrap_or_else(|| "(the test failed without a message)".into());
+                        for line in why.lines() {
+                            println!("      {line}");
+                        }
+                    }
+                    Outcome::Timeout => {
+                        println!(
+                            "\n  - {}\n      stalled: still running after {}s, so it was stopped.",
+                            r.name, ex.meta.time_limit_secs
+                        );
+                        if !ex.meta.stall_hint.is_empty() {
+                            println!("      A usual cause: {}", ex.meta.stall_hint);
+                        }
+                    }
+                }
             }
         }
     }
-    let hint = fs::read_to_string(ex.dir.join("hint.md")).unwrap_or_default();
-    println!("\nhint:\n{}", hint.trim_end());
+    println!("\nhint:\n{}", model::hint_text(root, ex));
     Err(format!("exercise {} not solved yet", ex.id))
 }
 
 /// Proves every exercise: its solution passes every test, its untouched
-/// starter fails at least one (so no exercise can pass by doing nothing).
-pub fn check_all(root: &Path) -> Result<(), String> {
-    let all = discover(root)?;
+/// starter fails at least one, and so does each of its wrong answers (so no
+/// exercise can pass by doing nothing, and the classic mistakes are caught).
+pub fn check_all(root: &Path, only: &[&str]) -> Result<(), String> {
+    let mut all = model::discover(root)?;
+    if !only.is_empty() {
+        all.retain(|e| only.contains(&e.id.as_str()));
+    }
     if all.is_empty() {
         return Err("no exercises found under lessons/*/exercises".into());
     }
     let mut problems = Vec::new();
     for ex in &all {
-        for file in ["starter.rs", "solution.rs", "tests.rs", "hint.md"] {
-            if !ex.dir.join(file).is_file() {
-                problems.push(format!("{}: missing {file}", ex.id));
-            }
-        }
-        let starter = fs::read_to_string(ex.dir.join("starter.rs")).unwrap_or_default();
-        if !starter.contains(TODO_MARKER) {
-            problems.push(format!(
-                "{}: starter.rs has no {TODO_MARKER}) for the learner",
-                ex.id
-            ));
-        }
+        problems.extend(shape_problems(ex));
     }
-    let mut packages: Vec<&str> = all.iter().map(|e| e.package.as_str()).collect();
-    packages.dedup();
-    for package in packages {
-        let harness = root
-            .join("lessons")
-            .join(package)
-            .join("tests/exercises.rs");
-        let harness = fs::read_to_string(&harness).unwrap_or_default();
-        let solutions = cargo_test(package, false, None)?;
-        let starters = cargo_test(package, true, None)?;
-        for (what, run) in [("solutions", &solutions), ("starters", &starters)] {
-            if !run.compiled {
-                problems.push(format!(
-                    "{package}: {what} do not compile:\n{}",
-                    run.stderr_tail()
-                ));
+    let quiet = |_: &TestResult| {};
+    let parallel = runner::cores();
+    let mut sandbox: Option<Sandbox> = None;
+    for ex in &all {
+        let on_solution = check(root, None, ex, Variant::Solution, parallel, &quiet)?;
+        let on_starter = check(root, None, ex, Variant::Starter, parallel, &quiet)?;
+        match &on_solution {
+            Verdict::CompileError(e) => {
+                problems.push(format!("{}: the solution does not compile:\n{e}", ex.id));
             }
-        }
-        for ex in all.iter().filter(|e| e.package == package) {
-            let dir = file_name(&ex.dir);
-            for file in ["starter.rs", "solution.rs", "tests.rs"] {
-                if !harness.contains(&format!("exercises/{dir}/{file}")) {
-                    problems.push(format!(
-                        "{}: tests/exercises.rs does not wire exercises/{dir}/{file}",
-                        ex.id
-                    ));
-                }
-            }
-            let on_solution = solutions.results_for(ex);
-            let on_starter = starters.results_for(ex);
-            let solution_failures = on_solution.iter().filter(|(_, ok)| !ok).count();
-            let starter_failures = on_starter.iter().filter(|(_, ok)| !ok).count();
-            if solutions.compiled && on_solution.is_empty() {
-                problems.push(format!(
-                    "{}: no tests ran (test names must start with {})",
-                    ex.id,
-                    ex.prefix()
-                ));
-            } else if solution_failures > 0 {
-                problems.push(format!(
-                    "{}: {solution_failures} test(s) fail on the solution",
-                    ex.id
-                ));
-            }
-            if starters.compiled && !on_starter.is_empty() && starter_failures == 0 {
-                problems.push(format!(
-                    "{}: the untouched starter passes every test: the tests prove nothing",
-                    ex.id
-                ));
-            }
-            println!(
-                "exercise {:6} solution {}/{} pass, starter {}/{} fail  {}",
+            Verdict::Tests(r) if r.is_empty() => problems.push(format!(
+                "{}: no tests ran (test names must start with {})",
                 ex.id,
-                on_solution.len() - solution_failures,
-                on_solution.len(),
-                starter_failures,
-                on_starter.len(),
-                ex.title()
-            );
+                ex.prefix()
+            )),
+            v if !v.passed() => problems.push(format!(
+                "{}: {} test(s) fail on the solution: {}",
+                ex.id,
+                v.counts().1 - v.counts().0,
+                failures(v)
+            )),
+            _ => {}
+        }
+        match &on_starter {
+            Verdict::CompileError(e) => {
+                problems.push(format!("{}: the starter does not compile:\n{e}", ex.id));
+            }
+            v if v.passed() => problems.push(format!(
+                "{}: the untouched starter passes every test: the tests prove nothing",
+                ex.id
+            )),
+            _ => {}
+        }
+        let (sp, st) = on_solution.counts();
+        let (rp, rt) = on_starter.counts();
+        println!(
+            "exercise {:6} solution {sp}/{st} pass, starter {}/{rt} fail  {}",
+            ex.id,
+            rt - rp,
+            ex.meta.title
+        );
+        for (path, mistake) in ex.wrong_answers() {
+            let sandbox = match &mut sandbox {
+                Some(s) => s,
+                None => sandbox.insert(Sandbox::create(root, "sandbox")?),
+            };
+            let code = fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            let verdict = sandbox.check(ex, &code, parallel, &quiet)?;
+            let shown = format!("{}/wrong/{}", ex.id, file_name(&path));
+            match &verdict {
+                Verdict::CompileError(e) => {
+                    problems.push(format!("{shown}: a wrong answer must compile:\n{e}"));
+                }
+                v if v.passed() => problems.push(format!(
+                    "{shown} ({mistake}) passes every test: the tests miss that mistake"
+                )),
+                v => println!(
+                    "  wrong answer {shown}: rejected ({} of {} tests fail{})",
+                    v.counts().1 - v.counts().0,
+                    v.counts().1,
+                    if v.timed_out() { ", stalled" } else { "" }
+                ),
+            }
         }
     }
     if problems.is_empty() {
         println!(
-            "check-exercises: {} exercises: every solution passes, every starter fails",
+            "check-exercises: {} exercises: every solution passes, every starter and wrong answer fails",
             all.len()
         );
         Ok(())
@@ -229,196 +222,160 @@ pub fn check_all(root: &Path) -> Result<(), String> {
     }
 }
 
-/// The markdown table of all exercises, as the teacher's guide includes it.
-fn table(root: &Path) -> Result<String, String> {
-    let mut out = String::from(
-        "<!-- Generated by `cargo run -p xtask -- exercise-table`; `make test-all` checks it is current. -->\n\n\
-         | Exercise | Lesson | Title | Starter |\n|---|---|---|---|\n",
-    );
-    for ex in discover(root)? {
-        out.push_str(&format!(
-            "| `{}` | {} | {} | `{}` |\n",
-            ex.id,
-            ex.package,
-            ex.title().replace('|', "\\|"),
-            rel(root, &ex.dir.join("starter.rs"))
-        ));
+fn failures(v: &Verdict) -> String {
+    match v {
+        Verdict::CompileError(_) => String::new(),
+        Verdict::Tests(r) => r
+            .iter()
+            .filter(|t| t.outcome != Outcome::Pass)
+            .map(|t| match &t.outcome {
+                Outcome::Fail(Some(m)) => format!("{}: {}", t.name, m.replace('\n', " ")),
+                Outcome::Timeout => format!("{}: timed out", t.name),
+                _ => t.name.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
     }
-    Ok(out)
 }
 
-const TABLE_FILE: &str = "book/src/generated/exercises.md";
+/// Files, metadata and harness an exercise must have.
+fn shape_problems(ex: &Exercise) -> Vec<String> {
+    let mut problems = Vec::new();
+    for file in [
+        "starter.rs",
+        "solution.rs",
+        "tests.rs",
+        "hint.md",
+        "exercise.toml",
+    ] {
+        if !ex.dir.join(file).is_file() {
+            problems.push(format!("{}: missing {file}", ex.id));
+        }
+    }
+    let m = &ex.meta;
+    for (field, empty) in [
+        ("title", m.title.is_empty()),
+        ("objective", m.objective.is_empty()),
+        ("stall_hint", m.stall_hint.is_empty()),
+        ("minutes", m.minutes == 0),
+    ] {
+        if empty {
+            problems.push(format!("{}: exercise.toml has no {field}", ex.id));
+        }
+    }
+    let starter = fs::read_to_string(ex.dir.join("starter.rs")).unwrap_or_default();
+    if !starter.contains(TODO_MARKER) {
+        problems.push(format!(
+            "{}: starter.rs has no {TODO_MARKER}) for the learner",
+            ex.id
+        ));
+    }
+    let harness = fs::read_to_string(ex.harness()).unwrap_or_default();
+    let dir = ex.slug_dir();
+    for file in ["starter.rs", "solution.rs", "tests.rs"] {
+        if !harness.contains(&format!("exercises/{dir}/{file}")) {
+            problems.push(format!(
+                "{}: {} does not include exercises/{dir}/{file}: run `make register-exercises`",
+                ex.id,
+                ex.harness().display()
+            ));
+        }
+    }
+    problems
+}
 
-/// Prints the table and writes it to the book.
-pub fn print_table(root: &Path) -> Result<(), String> {
-    let text = table(root)?;
-    let path = root.join(TABLE_FILE);
-    fs::create_dir_all(path.parent().unwrap_or(root)).map_err(|e| e.to_string())?;
-    fs::write(&path, &text).map_err(|e| format!("write {}: {e}", path.display()))?;
-    print!("{text}");
+/// The test target that makes an exercise a crate of its own, so one
+/// exercise that does not compile never hides another's result.
+pub fn harness_text(ex: &Exercise) -> String {
+    let dir = ex.slug_dir();
+    let n = ex.number;
+    format!(
+        "//! Exercise {id}: its own test target, so it builds on its own.\n\
+         //! `make exercise EX={id}` checks your starter. Written by\n\
+         //! `make register-exercises`.\n\
+         \n\
+         #[path = \"../exercises/{dir}/tests.rs\"]\n\
+         mod ex{n};\n\
+         #[cfg_attr(feature = \"starters\", path = \"../exercises/{dir}/starter.rs\")]\n\
+         #[cfg_attr(not(feature = \"starters\"), path = \"../exercises/{dir}/solution.rs\")]\n\
+         #[allow(unused, clippy::todo)]\n\
+         mod ex{n}_code;\n",
+        id = ex.id
+    )
+}
+
+/// `make register-exercises`: writes the missing `tests/exK.rs` harnesses.
+/// Existing ones are kept (a harness may add a shared test module).
+pub fn register(root: &Path) -> Result<(), String> {
+    let mut written = 0;
+    for ex in model::discover(root)? {
+        let path = ex.harness();
+        if path.exists() {
+            continue;
+        }
+        fs::write(&path, harness_text(&ex))
+            .map_err(|e| format!("write {}: {e}", path.display()))?;
+        println!("registered {}: wrote {}", ex.id, rel(root, &path));
+        written += 1;
+    }
+    println!("register-exercises: {written} harness file(s) written");
     Ok(())
 }
 
-/// Fails when the committed table differs from the exercises on disk.
-pub fn check_table(root: &Path) -> Result<(), String> {
-    let committed = fs::read_to_string(root.join(TABLE_FILE)).unwrap_or_default();
-    if committed == table(root)? {
-        println!("check-exercise-table: {TABLE_FILE} is current");
-        Ok(())
-    } else {
-        Err(format!(
-            "{TABLE_FILE} is out of date: run `cargo run -p xtask -- exercise-table`"
-        ))
+/// Whether the learner has touched a starter: compared with the hash the
+/// student kit recorded (`.exercise-starters`), else with git's HEAD.
+pub fn started(root: &Path, ex: &Exercise) -> bool {
+    let path = ex.dir.join("starter.rs");
+    let text = fs::read(&path).unwrap_or_default();
+    let recorded = fs::read_to_string(root.join(crate::kit::HASHES)).unwrap_or_default();
+    let key = rel(root, &path);
+    if let Some(line) = recorded.lines().find(|l| l.ends_with(&format!(" {key}"))) {
+        return !line.starts_with(&crate::kit::fnv64(&text));
     }
+    let unchanged = std::process::Command::new("git")
+        .current_dir(root)
+        .args(["diff", "--quiet", "HEAD", "--"])
+        .arg(&key)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    !unchanged
 }
 
-/// The outcome of one `cargo test --test exercises` run.
-struct TestRun {
-    compiled: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl TestRun {
-    /// `(test name, passed)` for every test of `ex` that ran.
-    fn results_for(&self, ex: &Exercise) -> Vec<(String, bool)> {
-        let prefix = ex.prefix();
-        self.stdout
-            .lines()
-            .filter_map(|l| l.strip_prefix("test ")?.split_once(" ... "))
-            .filter(|(name, _)| name.starts_with(&prefix))
-            .map(|(name, outcome)| (name.to_string(), outcome.trim() == "ok"))
-            .collect()
+/// `make exercises`: every exercise and where the learner stands on it.
+pub fn list(root: &Path) -> Result<(), String> {
+    let all = model::discover(root)?;
+    println!("{:6} {:20} {:>5}  title", "id", "state", "min");
+    let (mut passing, mut failing) = (0, 0);
+    for ex in &all {
+        let state = if !started(root, ex) {
+            "not started".to_string()
+        } else {
+            match check(root, None, ex, Variant::Starter, runner::cores(), &|_| {})? {
+                Verdict::CompileError(_) => {
+                    failing += 1;
+                    "failing (does not compile)".to_string()
+                }
+                v if v.passed() => {
+                    passing += 1;
+                    "passing".to_string()
+                }
+                v => {
+                    failing += 1;
+                    format!("failing ({}/{} pass)", v.counts().0, v.counts().1)
+                }
+            }
+        };
+        let capstone = if ex.meta.capstone { " (capstone)" } else { "" };
+        println!(
+            "{:6} {:20} {:>5}  {}{capstone}",
+            ex.id, state, ex.meta.minutes, ex.meta.title
+        );
     }
-
-    /// The panic message libtest printed for a failed test, if any.
-    fn failure_message(&self, name: &str) -> Option<String> {
-        let header = format!("---- {name} stdout ----");
-        let section = self.stdout.split_once(&header)?.1;
-        let message: Vec<&str> = section
-            .lines()
-            .skip_while(|l| !l.contains("panicked at"))
-            .skip(1)
-            .take_while(|l| {
-                !l.starts_with("----")
-                    && !l.starts_with("note:")
-                    && !l.starts_with("stack backtrace:")
-                    && !l.is_empty()
-            })
-            .collect();
-        (!message.is_empty()).then(|| message.join(" "))
-    }
-
-    fn stderr_tail(&self) -> String {
-        let lines: Vec<&str> = self
-            .stderr
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("Compiling"))
-            .collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
-/// Runs `cargo test -p <package> --test exercises`, on the starters or the
-/// solutions, optionally filtered to one exercise's tests.
-fn cargo_test(package: &str, starters: bool, filter: Option<&str>) -> Result<TestRun, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "test",
-        "--color",
-        "never",
-        "-p",
-        package,
-        "--test",
-        "exercises",
-    ]);
-    // A learner needs the panic message, not a backtrace through libtest.
-    cmd.env("RUST_BACKTRACE", "0");
-    if starters {
-        cmd.args(["--features", "starters"]);
-    }
-    cmd.args(["--", "--color", "never"]);
-    if let Some(f) = filter {
-        cmd.arg(f);
-    }
-    let (stdout, stderr) =
-        output_within(cmd, RUN_LIMIT).map_err(|e| format!("cargo test -p {package}: {e}"))?;
-    // A run that compiled prints a libtest summary even when tests fail.
-    let compiled = stdout.contains("test result:");
-    Ok(TestRun {
-        compiled,
-        stdout,
-        stderr,
-    })
-}
-
-/// The longest one `cargo test` of exercises may take, compiling included.
-/// Exercise tests bound their own waits; this is the backstop.
-const RUN_LIMIT: Duration = Duration::from_secs(15 * 60);
-
-/// Runs `cmd` in its own process group, collecting stdout and stderr; kills
-/// the whole group (cargo *and* the test binary it started) past `limit`.
-fn output_within(mut cmd: Command, limit: Duration) -> Result<(String, String), String> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let collect = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = collect(Box::new(child.stdout.take().expect("piped stdout")));
-    let err = collect(Box::new(child.stderr.take().expect("piped stderr")));
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{}", child.id()))
-                .status();
-            let _ = child.wait();
-            return Err(format!(
-                "still running after {}s: killed (a test that never returns?)",
-                limit.as_secs()
-            ));
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Ok((
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
-    ))
-}
-
-fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| format!("read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    Ok(dirs)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    println!(
+        "\n{passing} passing, {failing} failing, {} not started (not started: starter.rs as handed out). \
+         Next: make exercise EX=<id>",
+        all.len() - passing - failing
+    );
+    Ok(())
 }

@@ -27,12 +27,24 @@ pub fn check(root: &Path) -> Result<(), String> {
             }
         }
     }
+    // A hint's pointer into the book is checked like an include: a section
+    // renamed in a chapter must not leave an exercise pointing at nothing.
+    let exercises = match crate::model::check_pointers(root) {
+        Ok(n) => n,
+        Err(found) => {
+            problems.extend(found);
+            0
+        }
+    };
     if problems.is_empty() {
-        println!("check-includes: {count} includes, all files and anchors found");
+        println!(
+            "check-includes: {count} includes, all files and anchors found; \
+             {exercises} exercises point at sections that exist"
+        );
         Ok(())
     } else {
         Err(format!(
-            "{} broken include(s):\n  {}",
+            "{} broken include(s) or exercise pointer(s):\n  {}",
             problems.len(),
             problems.join("\n  ")
         ))

@@ -37,7 +37,11 @@ fn first_address_that_answers_wins() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let good = listener.local_addr().unwrap();
     let stream = connect_each(&[refused_addr(), good], Duration::from_secs(2)).unwrap();
-    assert_eq!(stream.peer_addr().unwrap(), good);
+    assert_eq!(
+        stream.peer_addr().unwrap(),
+        good,
+        "stream.peer_addr().unwrap()"
+    );
 }
 
 #[test]
@@ -47,7 +51,11 @@ fn a_hanging_address_costs_one_timeout_then_the_next_is_tried() {
     let good = listener.local_addr().unwrap();
     let start = Instant::now();
     let stream = connect_each(&[hanging, good], Duration::from_millis(300)).unwrap();
-    assert_eq!(stream.peer_addr().unwrap(), good);
+    assert_eq!(
+        stream.peer_addr().unwrap(),
+        good,
+        "stream.peer_addr().unwrap()"
+    );
     // Far more than 0.3 s would mean the timeout was not applied per attempt.
     assert!(
         start.elapsed() < Duration::from_secs(10),
@@ -70,5 +78,5 @@ fn when_all_fail_the_error_names_every_address() {
 #[test]
 fn an_empty_list_is_invalid_input() {
     let err = connect_each(&[], Duration::from_secs(1)).unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "err.kind()");
 }

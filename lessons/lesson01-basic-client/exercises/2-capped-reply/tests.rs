@@ -50,24 +50,28 @@ fn a_reply_in_pieces_over_a_real_socket_is_read_whole() {
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    assert_eq!(read_capped(&mut stream, 100).unwrap(), b"Hello client");
+    testkit::assert_bytes_eq!(read_capped(&mut stream, 100).unwrap(), b"Hello client");
     server.join().unwrap();
 }
 
 #[test]
 fn exactly_the_cap_is_fine_one_more_byte_is_invalid_data() {
     let ten = vec![b'x'; 10];
-    assert_eq!(read_capped(&mut &ten[..], 10).unwrap(), ten);
+    assert_eq!(
+        read_capped(&mut &ten[..], 10).unwrap(),
+        ten,
+        "read_capped(&mut &ten[..], 10).unwrap()"
+    );
     let eleven = [b'x'; 11];
     let err = read_capped(&mut &eleven[..], 10).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "err.kind()");
 }
 
 #[test]
 fn an_endless_peer_is_stopped_near_the_cap() {
     let mut endless = Endless(0);
     let err = read_capped(&mut endless, 100_000).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "err.kind()");
     assert!(endless.0 <= 100_000 + 64 * 1024, "read {} bytes", endless.0);
 }
 
@@ -80,7 +84,7 @@ fn interrupted_is_retried_and_other_errors_are_returned() {
             Ok(b"cd".to_vec()),
         ],
     };
-    assert_eq!(read_capped(&mut r, 100).unwrap(), b"abcd");
+    testkit::assert_bytes_eq!(read_capped(&mut r, 100).unwrap(), b"abcd");
 
     let mut r = Script {
         steps: vec![
@@ -89,10 +93,10 @@ fn interrupted_is_retried_and_other_errors_are_returned() {
         ],
     };
     let err = read_capped(&mut r, 100).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "err.kind()");
 }
 
 #[test]
 fn an_empty_reply_is_an_empty_vec() {
-    assert_eq!(read_capped(&mut &b""[..], 10).unwrap(), b"");
+    testkit::assert_bytes_eq!(read_capped(&mut &b""[..], 10).unwrap(), b"");
 }

@@ -46,7 +46,8 @@ fn a_request_in_three_pieces_is_read_whole() {
     ]);
     assert_eq!(
         read_request_line(&mut s, 100).unwrap().unwrap(),
-        b"hello server"
+        b"hello server",
+        "read_request_line(&mut s, 100).unwrap().unwrap()"
     );
 }
 
@@ -57,32 +58,38 @@ fn a_request_longer_than_1024_bytes_is_read_whole() {
     let mut s = slow_client(vec![long[..1500].to_vec(), long[1500..].to_vec()]);
     assert_eq!(
         read_request_line(&mut s, 4096).unwrap().unwrap(),
-        vec![b'x'; 3000]
+        vec![b'x'; 3000],
+        "read_request_line(&mut s, 4096).unwrap().unwrap()"
     );
 }
 
 #[test]
 fn closing_before_any_byte_is_none_and_mid_line_is_unexpected_eof() {
-    assert_eq!(read_request_line(&mut &b""[..], 10).unwrap(), None);
+    assert_eq!(
+        read_request_line(&mut &b""[..], 10).unwrap(),
+        None,
+        "read_request_line(&mut &b\"\"[..], 10).unwrap()"
+    );
     let err = read_request_line(&mut &b"no newline"[..], 100).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "err.kind()");
 }
 
 #[test]
 fn an_over_long_line_is_refused_without_reading_on_forever() {
     let mut endless = NoNewline(0);
     let err = read_request_line(&mut endless, 10_000).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "err.kind()");
     assert!(endless.0 <= 10_000 + 64 * 1024, "read {} bytes", endless.0);
 
     let mut long = vec![b'y'; 11];
     long.push(b'\n');
     let err = read_request_line(&mut &long[..], 10).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "err.kind()");
     long.remove(0);
     assert_eq!(
         read_request_line(&mut &long[..], 10).unwrap().unwrap(),
-        vec![b'y'; 10]
+        vec![b'y'; 10],
+        "read_request_line(&mut &long[..], 10).unwrap().unwrap()"
     );
 }
 
@@ -92,6 +99,7 @@ fn invalid_utf8_is_returned_as_bytes() {
         read_request_line(&mut &b"\xff\xfe ok\n"[..], 100)
             .unwrap()
             .unwrap(),
-        b"\xff\xfe ok"
+        b"\xff\xfe ok",
+        "read_request_line(&mut &b\"\\xff\\xfe ok\\n\"[..], 100) .unwrap() .unwrap()"
     );
 }

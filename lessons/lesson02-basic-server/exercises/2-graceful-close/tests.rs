@@ -23,7 +23,11 @@ fn pair() -> (TcpStream, TcpStream) {
 fn one_read(server: &mut TcpStream) {
     thread::sleep(Duration::from_millis(200)); // let the whole request arrive
     let mut buf = [0u8; 1024];
-    assert_eq!(server.read(&mut buf).unwrap(), 1024);
+    assert_eq!(
+        server.read(&mut buf).unwrap(),
+        1024,
+        "server.read(&mut buf).unwrap()"
+    );
 }
 
 /// Why the exercise exists: closing with unread bytes resets the
@@ -38,7 +42,11 @@ fn control_a_plain_close_with_unread_bytes_resets_the_client() {
     drop(server);
     let mut got = Vec::new();
     let err = client.read_to_end(&mut got).unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::ConnectionReset,
+        "err.kind()"
+    );
 }
 
 #[test]
@@ -52,8 +60,12 @@ fn the_client_gets_the_reply_and_a_clean_eof() {
     });
     let mut got = Vec::new();
     client.read_to_end(&mut got).expect("no reset: a clean EOF");
-    assert_eq!(got, b"Hello client");
-    assert_eq!(closer.join().unwrap(), 5000 - 1024);
+    testkit::assert_bytes_eq!(got, b"Hello client");
+    assert_eq!(
+        closer.join().unwrap(),
+        5000 - 1024,
+        "closer.join().unwrap()"
+    );
 }
 
 #[test]
@@ -65,8 +77,8 @@ fn a_client_that_never_closes_costs_at_most_the_linger() {
     // The reply and our EOF arrive although the client keeps its side open.
     let mut got = Vec::new();
     client.read_to_end(&mut got).unwrap();
-    assert_eq!(got, b"bye");
-    assert_eq!(closer.join().unwrap(), 0);
+    testkit::assert_bytes_eq!(got, b"bye");
+    assert_eq!(closer.join().unwrap(), 0, "closer.join().unwrap()");
     assert!(start.elapsed() < WAIT, "{:?}", start.elapsed());
 }
 

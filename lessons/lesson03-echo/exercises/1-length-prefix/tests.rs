@@ -43,7 +43,7 @@ impl Read for Trickle<'_> {
 fn the_header_is_four_big_endian_bytes() {
     let mut out = Vec::new();
     write_frame(&mut out, b"abc").unwrap();
-    assert_eq!(out, b"\x00\x00\x00\x03abc");
+    testkit::assert_bytes_eq!(out, b"\x00\x00\x00\x03abc");
 }
 
 #[test]
@@ -68,10 +68,15 @@ fn frames_with_any_bytes_survive_the_echo_server() {
     for expected in &frames {
         assert_eq!(
             &read_frame(&mut stream, 1 << 20).unwrap().unwrap(),
-            expected
+            expected,
+            "&read_frame(&mut stream, 1 << 20).unwrap().unwrap()"
         );
     }
-    assert_eq!(read_frame(&mut stream, 1 << 20).unwrap(), None);
+    assert_eq!(
+        read_frame(&mut stream, 1 << 20).unwrap(),
+        None,
+        "read_frame(&mut stream, 1 << 20).unwrap()"
+    );
     sender.join().unwrap();
 }
 
@@ -81,9 +86,13 @@ fn a_frame_split_into_single_bytes_is_reassembled() {
     write_frame(&mut wire, b"split me").unwrap();
     write_frame(&mut wire, b"and me").unwrap();
     let mut r = Trickle(&wire);
-    assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"split me");
-    assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"and me");
-    assert_eq!(read_frame(&mut r, 100).unwrap(), None);
+    testkit::assert_bytes_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"split me");
+    testkit::assert_bytes_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"and me");
+    assert_eq!(
+        read_frame(&mut r, 100).unwrap(),
+        None,
+        "read_frame(&mut r, 100).unwrap()"
+    );
 }
 
 #[test]
@@ -98,11 +107,15 @@ fn truncated_frames_are_unexpected_eof() {
 fn an_oversized_header_is_refused_before_allocating() {
     // Announces 4 GiB - 1 and sends nothing more.
     let err = read_frame(&mut &b"\xff\xff\xff\xff"[..], 1 << 20).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "err.kind()");
     // At the limit is fine.
     let mut wire = Vec::new();
     write_frame(&mut wire, &[1u8; 10]).unwrap();
-    assert_eq!(read_frame(&mut &wire[..], 10).unwrap().unwrap().len(), 10);
+    assert_eq!(
+        read_frame(&mut &wire[..], 10).unwrap().unwrap().len(),
+        10,
+        "read_frame(&mut &wire[..], 10).unwrap().unwrap().len()"
+    );
 }
 
 #[test]
@@ -121,5 +134,5 @@ fn write_frame_uses_write_all() {
     }
     let mut w = Stingy(Vec::new());
     write_frame(&mut w, b"hello").unwrap();
-    assert_eq!(w.0, b"\x00\x00\x00\x05hello");
+    testkit::assert_bytes_eq!(w.0, b"\x00\x00\x00\x05hello");
 }

@@ -67,7 +67,7 @@ fn a_megabyte_over_a_real_socket_comes_back_exactly_in_many_reads() {
     sender.join().unwrap();
     assert!(echoed == data, "echo differs");
     let counts = server.join().unwrap().unwrap();
-    assert_eq!(counts.bytes, data.len() as u64);
+    assert_eq!(counts.bytes, data.len() as u64, "counts.bytes");
     // A 1000-byte buffer cannot take a megabyte in fewer reads.
     assert!(counts.reads >= 1049, "{counts:?}");
 }
@@ -84,14 +84,15 @@ fn short_writes_are_completed_and_interrupts_retried() {
         max_write: 3,
     };
     let counts = echo_counted(&mut fake, 4).unwrap();
-    assert_eq!(fake.output, b"hello world");
+    testkit::assert_bytes_eq!(fake.output, b"hello world");
     // "hello " is 2 reads of a 4-byte buffer, "world" 2 more.
     assert_eq!(
         counts,
         Counts {
             bytes: 11,
             reads: 4
-        }
+        },
+        "counts"
     );
 }
 
@@ -106,8 +107,8 @@ fn errors_are_returned_and_a_zero_buffer_is_refused() {
         max_write: 100,
     };
     let err = echo_counted(&mut fake, 16).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
-    assert_eq!(fake.output, b"ab");
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "err.kind()");
+    testkit::assert_bytes_eq!(fake.output, b"ab");
 
     let empty = Fake {
         input: vec![Ok(b"data".to_vec())],
@@ -115,5 +116,5 @@ fn errors_are_returned_and_a_zero_buffer_is_refused() {
         max_write: 100,
     };
     let err = echo_counted(empty, 0).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "err.kind()");
 }

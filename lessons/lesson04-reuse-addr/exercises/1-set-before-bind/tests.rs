@@ -17,7 +17,8 @@ fn the_option_is_off_before_and_on_after() {
         Seen {
             before: false,
             after: true
-        }
+        },
+        "seen"
     );
 }
 
@@ -46,5 +47,9 @@ fn the_listener_really_has_the_option_and_accepts() {
 fn it_binds_a_port_with_a_connection_in_time_wait() {
     let (addr, _peer) = lesson04_reuse_addr::leave_time_wait(true).unwrap();
     let (listener, _) = reusable_listener(addr).unwrap();
-    assert_eq!(listener.local_addr().unwrap(), addr);
+    assert_eq!(
+        listener.local_addr().unwrap(),
+        addr,
+        "listener.local_addr().unwrap()"
+    );
 }

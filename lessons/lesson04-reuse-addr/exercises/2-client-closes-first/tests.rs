@@ -23,7 +23,11 @@ fn state_soon(local: SocketAddr, remote: SocketAddr, want: &str) -> Option<&'sta
 fn time_wait_belongs_to_the_client() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let (server, client) = converse(listener).unwrap();
-    assert_eq!(state_soon(client, server, "TIME_WAIT"), Some("TIME_WAIT"));
+    assert_eq!(
+        state_soon(client, server, "TIME_WAIT"),
+        Some("TIME_WAIT"),
+        "state_soon(client, server, \"TIME_WAIT\")"
+    );
     // The server's end goes through LAST_ACK and is gone within moments.
     let deadline = Instant::now() + Duration::from_secs(3);
     while tcp_state(server, client).is_some() && Instant::now() < deadline {
@@ -39,5 +43,9 @@ fn the_server_port_binds_again_without_reuse() {
     state_soon(client, server, "TIME_WAIT");
     let (again, states) = listen_with_reuse(server, false).unwrap();
     assert!(!states.after);
-    assert_eq!(again.local_addr().unwrap(), server);
+    assert_eq!(
+        again.local_addr().unwrap(),
+        server,
+        "again.local_addr().unwrap()"
+    );
 }

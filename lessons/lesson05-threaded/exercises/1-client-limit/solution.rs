@@ -1,61 +1,97 @@
-//! Exercise 05-1: cap concurrent clients with a Drop guard (solution).
+//! Exercise 05-1: a cap per client address, with a Drop guard (solution).
 //!
-//! GOAL: at most `max` permits at once; a permit gives its place back when
-//! dropped, even when its thread panics.
+//! GOAL: at most `total` permits in all and `per_peer` per address; a permit
+//! gives its place back when dropped, even when its thread panics.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Hands out at most `max` permits at once. Cloning shares the same count.
-#[derive(Debug, Clone)]
-pub struct Limiter {
-    // Former TODO: the count is shared by the limiter and every permit, so
-    // it lives behind an `Arc`; an atomic because threads change it at once.
-    in_use: Arc<AtomicUsize>,
-    max: usize,
+/// The counts, behind one lock so both caps are checked and taken together.
+#[derive(Debug, Default)]
+struct Counts {
+    total: usize,
+    by_peer: HashMap<IpAddr, usize>,
 }
 
-/// One place taken; dropping it gives the place back.
+/// Hands out permits within a total cap and a per-address cap. Cloning
+/// shares the same counts.
+#[derive(Debug, Clone)]
+pub struct PeerLimiter {
+    // Former TODO: one `Mutex` around both counts: two atomics could not
+    // check one and increment the other as a single step.
+    counts: Arc<Mutex<Counts>>,
+    total: usize,
+    per_peer: usize,
+}
+
+/// One place taken by one address; dropping it gives the place back.
 #[derive(Debug)]
 pub struct Permit {
-    // Former TODO: a handle on the count is all a permit needs.
-    in_use: Arc<AtomicUsize>,
+    // Former TODO: the shared counts and whose place this is.
+    counts: Arc<Mutex<Counts>>,
+    ip: IpAddr,
 }
 
-impl Limiter {
-    /// Room for `max` holders at once.
-    pub fn new(max: usize) -> Self {
-        Limiter {
-            in_use: Arc::new(AtomicUsize::new(0)),
-            max,
+/// The counts, even if a thread panicked while holding the lock: every
+/// change below is a whole step, so a poisoned lock still holds good counts.
+fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
+    counts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl PeerLimiter {
+    /// Room for `total` holders at once, at most `per_peer` per address.
+    pub fn new(total: usize, per_peer: usize) -> Self {
+        PeerLimiter {
+            counts: Arc::default(),
+            total,
+            per_peer,
         }
     }
 
-    /// A permit, or `None` when `max` are out.
-    pub fn try_acquire(&self) -> Option<Permit> {
-        // Former TODO: a separate load and store would let two threads both
-        // read `max - 1` and both take the last place; `fetch_update` retries
-        // until the check and the increment happen as one step.
-        self.in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Permit {
-                in_use: Arc::clone(&self.in_use),
-            })
+    /// A permit for `ip`, or `None` when either cap is reached.
+    pub fn try_acquire(&self, ip: IpAddr) -> Option<Permit> {
+        // Former TODO: check and take under the SAME lock. Checking, letting
+        // go, then taking would let another thread in between, and both
+        // would take the last place.
+        let mut counts = lock(&self.counts);
+        let mine = counts.by_peer.get(&ip).copied().unwrap_or(0);
+        if counts.total >= self.total || mine >= self.per_peer {
+            return None;
+        }
+        counts.total += 1;
+        counts.by_peer.insert(ip, mine + 1);
+        Some(Permit {
+            counts: Arc::clone(&self.counts),
+            ip,
+        })
     }
 
-    /// How many permits are out now.
+    /// How many permits are out now, in all.
     pub fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Acquire)
+        lock(&self.counts).total
+    }
+
+    /// How many addresses hold at least one permit now.
+    pub fn peers(&self) -> usize {
+        lock(&self.counts).by_peer.len()
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        // Former TODO: runs on every way out of the holder's scope: return,
-        // `?`, and unwinding from a panic.
-        self.in_use.fetch_sub(1, Ordering::AcqRel);
+        // Former TODO: runs on every way out of the holder's scope (return,
+        // `?`, unwinding from a panic); an address at 0 is removed, so a
+        // scan from a million addresses leaves no trace once it is over.
+        let mut counts = lock(&self.counts);
+        counts.total -= 1;
+        if let Some(n) = counts.by_peer.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.by_peer.remove(&self.ip);
+            }
+        }
     }
 }

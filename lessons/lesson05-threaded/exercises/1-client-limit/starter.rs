@@ -1,53 +1,66 @@
-//! Exercise 05-1: cap concurrent clients with a Drop guard.
+//! Exercise 05-1: a cap per client address, with a Drop guard.
 //!
-//! GOAL: a thread per client needs a cap, or a flood of connections spawns
-//! threads until the process falls over. Write `Limiter`: `try_acquire`
-//! hands out at most `max` permits at once, and a `Permit` gives its place
-//! back when it is dropped, including when the thread holding it panics
-//! (a panic unwinds the stack and drops what is on it).
+//! GOAL: the lesson caps the number of clients in total (`Slots`), so one
+//! address that opens a hundred connections can take every place and lock
+//! everyone else out. Write `PeerLimiter`: `try_acquire(ip)` hands out a
+//! permit only while fewer than `total` permits are out in all AND fewer
+//! than `per_peer` are out for that address. A `Permit` gives its place back
+//! when dropped, including when the thread holding it panics, and an address
+//! with no permit left is forgotten (so the table cannot grow forever).
 //!
 //! Check your work with `make exercise EX=05-1`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
-/// Hands out at most `max` permits at once. Cloning shares the same count.
+/// Hands out permits within a total cap and a per-address cap. Cloning
+/// shares the same counts.
 #[derive(Debug, Clone)]
-pub struct Limiter {
-    // TODO: a shared counter (`Arc<AtomicUsize>`) and the maximum.
+pub struct PeerLimiter {
+    // TODO: the counts every clone and permit share (the total, and one
+    // count per address), and the two caps.
 }
 
-/// One place taken; dropping it gives the place back.
+/// One place taken by one address; dropping it gives the place back.
 #[derive(Debug)]
 pub struct Permit {
     // TODO: what a permit needs to give its place back.
 }
 
-impl Limiter {
-    /// Room for `max` holders at once.
-    pub fn new(max: usize) -> Self {
+impl PeerLimiter {
+    /// Room for `total` holders at once, at most `per_peer` per address.
+    pub fn new(total: usize, per_peer: usize) -> Self {
         // TODO
-        let _ = max;
-        todo!("create the counter")
+        let _ = (total, per_peer);
+        todo!("create the shared counts")
     }
 
-    /// A permit, or `None` when `max` are out. Must be safe to call from
-    /// many threads at once: two callers may never both get the last place.
-    pub fn try_acquire(&self) -> Option<Permit> {
-        // TODO: increment only if below the maximum, in ONE atomic step
-        // (`fetch_update`, or a `compare_exchange` loop).
+    /// A permit for `ip`, or `None` when either cap is reached. Many threads
+    /// call this at once: two callers may never both get the last place.
+    pub fn try_acquire(&self, ip: IpAddr) -> Option<Permit> {
+        // TODO: check both caps and take the place in ONE step that no
+        // other thread can come between.
+        let _ = ip;
         todo!("take a place")
     }
 
-    /// How many permits are out now.
+    /// How many permits are out now, in all.
     pub fn in_use(&self) -> usize {
         // TODO
-        todo!("read the counter")
+        todo!("read the total")
+    }
+
+    /// How many addresses hold at least one permit now.
+    pub fn peers(&self) -> usize {
+        // TODO
+        todo!("count the addresses")
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        // TODO: give the place back.
+        // TODO: give the place back; forget the address when its count
+        // reaches 0. (A poisoned lock still holds good counts here.)
     }
 }

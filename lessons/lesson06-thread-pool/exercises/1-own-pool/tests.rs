@@ -13,6 +13,21 @@ use lesson05_threaded::connection::{ClientConfig, Summary};
 use crate::ex1_code::*;
 use testkit::service::*;
 
+/// Drops `pool` on another thread and waits at most 5 s for the drop to
+/// return, so a Drop that never returns fails this test instead of hanging it.
+#[track_caller]
+fn drop_within_5s<T: Send + 'static>(pool: T) {
+    let (done, dropped) = mpsc::channel();
+    thread::spawn(move || {
+        drop(pool);
+        let _ = done.send(());
+    });
+    dropped.recv_timeout(Duration::from_secs(5)).expect(
+        "dropping the pool did not return within 5 s: are the workers joined \
+         before the channel is closed? (a worker stops only when recv() fails)",
+    );
+}
+
 #[test]
 fn jobs_run_on_size_threads_at_once() {
     let pool = ThreadPool::new(3);
@@ -30,8 +45,14 @@ fn jobs_run_on_size_threads_at_once() {
         });
     }
     for _ in 0..3 {
-        assert_eq!(seen.recv_timeout(Duration::from_secs(5)).unwrap(), 3);
+        assert_eq!(
+            seen.recv_timeout(Duration::from_secs(5))
+                .expect("a job did not report within 5 s"),
+            3,
+            "jobs running at once on a pool of 3"
+        );
     }
+    drop_within_5s(pool);
 }
 
 #[test]
@@ -45,7 +66,7 @@ fn drop_waits_for_every_job_handed_to_the_pool() {
             done.fetch_add(1, Ordering::SeqCst);
         });
     }
-    drop(pool);
+    drop_within_5s(pool);
     assert_eq!(
         done.load(Ordering::SeqCst),
         10,
@@ -91,7 +112,7 @@ fn the_server_on_your_pool_passes_the_service_checks() {
     let summary = summary
         .recv_timeout(Duration::from_secs(5))
         .expect("dropping the pool at shutdown did not finish");
-    assert_eq!(summary.served, 1 + 2 + 2 + 5 + 20 + 1);
+    assert_eq!(summary.served, 1 + 2 + 2 + 5 + 20 + 1, "summary.served");
     assert!(testkit::is_closed(&mut held, Duration::from_secs(5)));
 }
 
@@ -103,7 +124,11 @@ fn a_queued_client_is_greeted_when_a_worker_frees_up() {
     expect_busy(addr);
     assert!(nothing_within(&mut waiting, Duration::from_millis(300)));
     drop(first);
-    assert_eq!(testkit::read_line(&mut waiting), HELLO);
+    assert_eq!(
+        testkit::read_line(&mut waiting),
+        HELLO,
+        "testkit::read_line(&mut waiting)"
+    );
     roundtrip(&mut waiting, "served by your pool");
     shutdown.trigger();
 }

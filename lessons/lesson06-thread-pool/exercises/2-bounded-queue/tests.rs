@@ -3,9 +3,25 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use crate::ex2_code::*;
+
+/// Drops `pool` on another thread and waits at most 5 s for the drop to
+/// return, so a Drop that never returns fails this test instead of hanging it.
+#[track_caller]
+fn drop_within_5s<T: Send + 'static>(pool: T) {
+    let (done, dropped) = mpsc::channel();
+    thread::spawn(move || {
+        drop(pool);
+        let _ = done.send(());
+    });
+    dropped.recv_timeout(Duration::from_secs(5)).expect(
+        "dropping the pool did not return within 5 s: are the workers joined \
+         before the channel is closed? (a worker stops only when recv() fails)",
+    );
+}
 
 /// A job that reports it started, then waits for `release` (at most 5 s).
 fn blocking_job(
@@ -48,9 +64,13 @@ fn a_full_queue_hands_the_job_back_at_once() {
     let job = refused.expect_err("a job accepted past workers + queue");
     // The caller still owns the refused job and may run or drop it.
     job();
-    assert_eq!(done.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        1,
+        "done.load(Ordering::SeqCst)"
+    );
     release.send(()).unwrap();
-    drop(pool);
+    drop_within_5s(pool);
     assert_eq!(
         done.load(Ordering::SeqCst),
         3,
@@ -75,6 +95,10 @@ fn drop_runs_every_queued_job_first() {
             }
         }
     }
-    drop(pool);
-    assert_eq!(done.load(Ordering::SeqCst), 10);
+    drop_within_5s(pool);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        10,
+        "done.load(Ordering::SeqCst)"
+    );
 }

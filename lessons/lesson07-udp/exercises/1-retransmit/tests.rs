@@ -40,8 +40,8 @@ fn resends_until_an_answer_comes() {
     let socket = connected_to(addr);
     let (reply, attempt) =
         request(&socket, b"are you there?", Duration::from_millis(200), 5).unwrap();
-    assert_eq!(reply, b"are you there?");
-    assert_eq!(attempt, 3);
+    testkit::assert_bytes_eq!(reply, b"are you there?");
+    assert_eq!(attempt, 3, "attempt");
     assert_eq!(server.join().unwrap(), 3, "the server saw three copies");
 }
 
@@ -51,8 +51,8 @@ fn no_resend_when_the_first_answer_comes() {
     let (addr, server) = lossy_server(0);
     let socket = connected_to(addr);
     let (_, attempt) = request(&socket, b"ping", Duration::from_secs(2), 5).unwrap();
-    assert_eq!(attempt, 1);
-    assert_eq!(server.join().unwrap(), 1);
+    assert_eq!(attempt, 1, "attempt");
+    assert_eq!(server.join().unwrap(), 1, "server.join().unwrap()");
 }
 
 /// Nobody answers: after `tries` timeouts the error is TimedOut, and the
@@ -63,7 +63,7 @@ fn gives_up_after_the_last_try() {
     let socket = connected_to(silent.local_addr().unwrap());
     let start = Instant::now();
     let err = request(&socket, b"hello?", Duration::from_millis(100), 3).unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "err.kind()");
     let took = start.elapsed();
     assert!(took >= Duration::from_millis(300), "gave up after {took:?}");
     let mut buf = [0u8; 16];

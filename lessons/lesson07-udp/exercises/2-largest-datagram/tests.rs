@@ -10,7 +10,7 @@ fn ipv4_limit_is_65507() {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.connect(receiver.local_addr().unwrap()).unwrap();
     let (size, sends) = largest_datagram(&socket).unwrap();
-    assert_eq!(size, 65_507);
+    assert_eq!(size, 65_507, "size");
     assert!(sends <= 20, "{sends} sends: use a binary search");
 }
 
@@ -23,5 +23,9 @@ fn ipv6_limit_is_65527() {
     };
     let socket = UdpSocket::bind("[::1]:0").unwrap();
     socket.connect(receiver.local_addr().unwrap()).unwrap();
-    assert_eq!(largest_datagram(&socket).unwrap().0, 65_527);
+    assert_eq!(
+        largest_datagram(&socket).unwrap().0,
+        65_527,
+        "largest_datagram(&socket).unwrap().0"
+    );
 }

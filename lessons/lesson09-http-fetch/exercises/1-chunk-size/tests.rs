@@ -3,19 +3,27 @@ use crate::ex1_code::*;
 /// Plain sizes in either case, with leading zeros.
 #[test]
 fn plain_sizes() {
-    assert_eq!(chunk_size(b"0"), Some(0));
-    assert_eq!(chunk_size(b"1a"), Some(26));
-    assert_eq!(chunk_size(b"1A"), Some(26));
-    assert_eq!(chunk_size(b"0010"), Some(16));
-    assert_eq!(chunk_size(b"ffffffffffffffff"), Some(u64::MAX));
+    assert_eq!(chunk_size(b"0"), Some(0), r#"chunk_size(b"0")"#);
+    assert_eq!(chunk_size(b"1a"), Some(26), r#"chunk_size(b"1a")"#);
+    assert_eq!(chunk_size(b"1A"), Some(26), r#"chunk_size(b"1A")"#);
+    assert_eq!(chunk_size(b"0010"), Some(16), r#"chunk_size(b"0010")"#);
+    assert_eq!(
+        chunk_size(b"ffffffffffffffff"),
+        Some(u64::MAX),
+        r#"chunk_size(b"ffffffffffffffff")"#
+    );
 }
 
 /// Whitespace and `;extensions` after the digits are ignored.
 #[test]
 fn extensions_are_ignored() {
-    assert_eq!(chunk_size(b"1a;name=value"), Some(26));
-    assert_eq!(chunk_size(b"1a ;x"), Some(26));
-    assert_eq!(chunk_size(b"5\t"), Some(5));
+    assert_eq!(
+        chunk_size(b"1a;name=value"),
+        Some(26),
+        r#"chunk_size(b"1a;name=value")"#
+    );
+    assert_eq!(chunk_size(b"1a ;x"), Some(26), r#"chunk_size(b"1a ;x")"#);
+    assert_eq!(chunk_size(b"5\t"), Some(5), r#"chunk_size(b"5\t")"#);
 }
 
 /// Lines that are not a chunk size are refused.
@@ -31,7 +39,12 @@ fn malformed_lines_are_refused() {
         b"12 34",
         b"10000000000000000",
     ] {
-        assert_eq!(chunk_size(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        assert_eq!(
+            chunk_size(bad),
+            None,
+            "chunk_size({}) must refuse the line",
+            testkit::exercise::show_bytes(bad)
+        );
     }
 }
 
@@ -51,8 +64,8 @@ fn agrees_with_the_lesson() {
         assert_eq!(
             chunk_size(line),
             lesson09_http_fetch::response::parse_chunk_size(line).ok(),
-            "{:?}",
-            String::from_utf8_lossy(line)
+            "chunk_size({}) against the lesson's parse_chunk_size",
+            testkit::exercise::show_bytes(line)
         );
     }
 }

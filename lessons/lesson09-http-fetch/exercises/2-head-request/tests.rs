@@ -60,7 +60,11 @@ fn fetch_head_does_not_wait_for_a_body() {
         head.status, 200,
         "the server answers 405 to anything but HEAD"
     );
-    assert_eq!(head.header("content-length"), Some(&b"5000"[..]));
+    assert_eq!(
+        head.header("content-length"),
+        Some(&b"5000"[..]),
+        "head.header(\"content-length\")"
+    );
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "waited for a body"

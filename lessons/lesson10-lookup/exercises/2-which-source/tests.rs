@@ -23,7 +23,8 @@ fn files_answers_with_every_matching_line() {
         Source::Files {
             lines: vec![2, 4],
             addrs: vec![ip("127.0.0.1"), ip("::1")],
-        }
+        },
+        "which_source(HOSTS, \"localhost\")"
     );
 }
 
@@ -35,17 +36,34 @@ fn aliases_case_and_comments() {
         Source::Files {
             lines: vec![3],
             addrs: vec![ip("127.0.1.1")],
-        }
+        },
+        "which_source(HOSTS, \"CLASSROOM\")"
     );
-    assert_eq!(which_source(HOSTS, "machine"), Source::Dns);
-    assert_eq!(which_source(HOSTS, "following"), Source::Dns);
+    assert_eq!(
+        which_source(HOSTS, "machine"),
+        Source::Dns,
+        "which_source(HOSTS, \"machine\")"
+    );
+    assert_eq!(
+        which_source(HOSTS, "following"),
+        Source::Dns,
+        "which_source(HOSTS, \"following\")"
+    );
 }
 
 /// Names the file does not have go to DNS.
 #[test]
 fn unknown_names_go_to_dns() {
-    assert_eq!(which_source(HOSTS, "no-such-host.invalid"), Source::Dns);
-    assert_eq!(which_source("", "localhost"), Source::Dns);
+    assert_eq!(
+        which_source(HOSTS, "no-such-host.invalid"),
+        Source::Dns,
+        "which_source(HOSTS, \"no-such-host.invalid\")"
+    );
+    assert_eq!(
+        which_source("", "localhost"),
+        Source::Dns,
+        "which_source(\"\", \"localhost\")"
+    );
 }
 
 /// On this machine, localhost comes from /etc/hosts.

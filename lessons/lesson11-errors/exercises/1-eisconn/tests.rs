@@ -20,7 +20,11 @@ fn only_one_connection_is_made() {
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_ok(), "no connection arrived");
     let second = listener.accept().map(|_| ()).unwrap_err();
-    assert_eq!(second.kind(), std::io::ErrorKind::WouldBlock);
+    assert_eq!(
+        second.kind(),
+        std::io::ErrorKind::WouldBlock,
+        "second.kind()"
+    );
 }
 
 /// An error from the first connect (nobody listening) is passed on as `Err`.
@@ -33,5 +37,9 @@ fn a_refused_first_connect_is_an_error() {
         .unwrap();
     let addr = holder.local_addr().unwrap().as_socket().unwrap();
     let err = connect_twice(addr).expect_err("nobody listens there");
-    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    assert_eq!(
+        err.kind(),
+        std::io::ErrorKind::ConnectionRefused,
+        "err.kind()"
+    );
 }

@@ -41,5 +41,5 @@ fn a_waiting_client_is_accepted() {
     served
         .read_exact(&mut buf)
         .expect("a blocking read of 2 bytes");
-    assert_eq!(&buf, b"hi");
+    testkit::assert_bytes_eq!(&buf, b"hi");
 }

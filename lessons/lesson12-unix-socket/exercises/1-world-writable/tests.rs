@@ -22,7 +22,11 @@ fn world_writable_directory_is_refused() {
 #[test]
 fn sticky_world_writable_directory_is_accepted() {
     let dir = dir_with_mode(0o1777);
-    assert_eq!(check_directory(&dir.path().join("echo.sock")), Ok(()));
+    assert_eq!(
+        check_directory(&dir.path().join("echo.sock")),
+        Ok(()),
+        "check_directory(&dir.path().join(\"echo.sock\"))"
+    );
 }
 
 /// A private directory and a group-writable one: accepted.
@@ -51,5 +55,9 @@ fn missing_directory_is_refused() {
 fn bare_name_checks_the_current_directory() {
     let cwd_mode = fs::metadata(".").unwrap().permissions().mode();
     let expected_ok = !(cwd_mode & 0o002 != 0 && cwd_mode & 0o1000 == 0);
-    assert_eq!(check_directory(Path::new("echo.sock")).is_ok(), expected_ok);
+    assert_eq!(
+        check_directory(Path::new("echo.sock")).is_ok(),
+        expected_ok,
+        "check_directory(Path::new(\"echo.sock\")).is_ok()"
+    );
 }

@@ -20,8 +20,8 @@ fn bounded(message: Vec<u8>) -> (Vec<u8>, u64) {
 fn short_message_comes_back() {
     let msg = b"hello \xff pair\n".to_vec();
     let (back, count) = bounded(msg.clone());
-    assert_eq!(back, msg);
-    assert_eq!(count, msg.len() as u64);
+    assert_eq!(back, msg, "back");
+    assert_eq!(count, msg.len() as u64, "count");
 }
 
 /// 4 MiB, far more than the socket buffers hold, comes back exactly.
@@ -30,11 +30,11 @@ fn megabytes_do_not_deadlock() {
     let msg: Vec<u8> = (0..4 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
     let (back, count) = bounded(msg.clone());
     assert!(back == msg, "{} bytes came back", back.len());
-    assert_eq!(count, msg.len() as u64);
+    assert_eq!(count, msg.len() as u64, "count");
 }
 
 /// An empty message: nothing comes back, and the echo still finishes.
 #[test]
 fn empty_message_finishes() {
-    assert_eq!(bounded(Vec::new()), (Vec::new(), 0));
+    assert_eq!(bounded(Vec::new()), (Vec::new(), 0), "bounded(Vec::new())");
 }

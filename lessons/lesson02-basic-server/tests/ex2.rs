@@ -1,0 +1,16 @@
+//! Exercise 02-2: its own test target, so it builds on its own.
+//! `make exercise EX=02-2` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/2-graceful-close/tests.rs"]
+mod ex2;
+#[cfg_attr(
+    feature = "starters",
+    path = "../exercises/2-graceful-close/starter.rs"
+)]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/2-graceful-close/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex2_code;

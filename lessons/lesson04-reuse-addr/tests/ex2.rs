@@ -1,0 +1,16 @@
+//! Exercise 04-2: its own test target, so it builds on its own.
+//! `make exercise EX=04-2` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/2-client-closes-first/tests.rs"]
+mod ex2;
+#[cfg_attr(
+    feature = "starters",
+    path = "../exercises/2-client-closes-first/starter.rs"
+)]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/2-client-closes-first/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex2_code;

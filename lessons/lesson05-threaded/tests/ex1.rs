@@ -1,0 +1,13 @@
+//! Exercise 05-1: its own test target, so it builds on its own.
+//! `make exercise EX=05-1` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/1-client-limit/tests.rs"]
+mod ex1;
+#[cfg_attr(feature = "starters", path = "../exercises/1-client-limit/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/1-client-limit/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex1_code;

@@ -1,0 +1,13 @@
+//! Exercise 07-1: its own test target, so it builds on its own.
+//! `make exercise EX=07-1` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/1-retransmit/tests.rs"]
+mod ex1;
+#[cfg_attr(feature = "starters", path = "../exercises/1-retransmit/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/1-retransmit/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex1_code;

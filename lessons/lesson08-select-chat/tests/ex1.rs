@@ -1,0 +1,10 @@
+//! Exercise 08-1: its own test target, so it builds on its own.
+//! `make exercise EX=08-1` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/1-nick/tests.rs"]
+mod ex1;
+#[cfg_attr(feature = "starters", path = "../exercises/1-nick/starter.rs")]
+#[cfg_attr(not(feature = "starters"), path = "../exercises/1-nick/solution.rs")]
+#[allow(unused, clippy::todo)]
+mod ex1_code;

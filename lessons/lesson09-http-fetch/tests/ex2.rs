@@ -1,0 +1,13 @@
+//! Exercise 09-2: its own test target, so it builds on its own.
+//! `make exercise EX=09-2` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/2-head-request/tests.rs"]
+mod ex2;
+#[cfg_attr(feature = "starters", path = "../exercises/2-head-request/starter.rs")]
+#[cfg_attr(
+    not(feature = "starters"),
+    path = "../exercises/2-head-request/solution.rs"
+)]
+#[allow(unused, clippy::todo)]
+mod ex2_code;

@@ -1,0 +1,46 @@
+//! Takes the first matching row of the table instead of the longest prefix: every address matches ::/0, so IPv4 and loopback get 40.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+/// RFC 6724's default policy table: (prefix, prefix length, precedence).
+pub const POLICY: [(Ipv6Addr, u32, u32); 9] = [
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1), 128, 50),
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 0, 40),
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96, 35),
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16, 30),
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32, 5),
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7, 3),
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96, 1),
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10, 1),
+    (Ipv6Addr::new(0x3ffe, 0, 0, 0, 0, 0, 0, 0), 16, 1),
+];
+
+/// Whether the first `len` bits of `addr` and `prefix` are equal.
+pub fn matches(addr: Ipv6Addr, prefix: Ipv6Addr, len: u32) -> bool {
+    // Former TODO: a mask of `len` ones from the top. `checked_shl` turns
+    // the shift by 128 (len 0: match everything) into a mask of zeros.
+    let mask = u128::MAX.checked_shl(128 - len.min(128)).unwrap_or(0);
+    u128::from(addr) & mask == u128::from(prefix) & mask
+}
+
+/// The precedence of `addr`: that of the LONGEST matching prefix.
+pub fn precedence(addr: IpAddr) -> u32 {
+    // Former TODO: every address matches `::/0`, so the first match would
+    // give IPv4 and loopback 40; the longest match is what the table means.
+    let v6 = match addr {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    };
+    // The mistake: the first matching row, and every address matches ::/0.
+    POLICY
+        .iter()
+        .find(|(prefix, len, _)| matches(v6, *prefix, *len))
+        .map_or(40, |(_, _, precedence)| *precedence)
+}
+
+/// Orders `answers` by precedence, highest first; equals keep their order.
+pub fn sort_answers(answers: &mut [IpAddr]) {
+    // Former TODO: `sort_by_key` is stable (`sort_unstable_by_key` is not),
+    // and `Reverse` puts the highest precedence first.
+    answers.sort_by_key(|addr| std::cmp::Reverse(precedence(*addr)));
+}

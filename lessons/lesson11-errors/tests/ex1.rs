@@ -1,0 +1,10 @@
+//! Exercise 11-1: its own test target, so it builds on its own.
+//! `make exercise EX=11-1` checks your starter. Written by
+//! `make register-exercises`.
+
+#[path = "../exercises/1-eisconn/tests.rs"]
+mod ex1;
+#[cfg_attr(feature = "starters", path = "../exercises/1-eisconn/starter.rs")]
+#[cfg_attr(not(feature = "starters"), path = "../exercises/1-eisconn/solution.rs")]
+#[allow(unused, clippy::todo)]
+mod ex1_code;
