@@ -16,12 +16,15 @@ CARGO ?= cargo
 MDBOOK_VERSION := 0.5.4
 # The concept figures' preprocessor (0.17 supports mdBook 0.5).
 MDBOOK_MERMAID_VERSION := 0.17.1
+# gettext for the Chinese edition (0.4 supports mdBook 0.5).
+MDBOOK_I18N_VERSION := 0.4.0
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test-all fmt-check clippy test doc check-includes book serve-book \
         check-exercises exercise exercise-table tools bench bench-smoke \
         exercises watch grade student-kit rustlings check-rustlings register-exercises
-.PHONY: captures
+.PHONY: captures i18n-update check-i18n serve-book-zh
+test-all: check-i18n
 
 test-all: fmt-check clippy test doc check-includes book check-exercises check-rustlings bench-smoke
 	@echo "test-all: everything passed"
@@ -43,11 +46,28 @@ doc:
 check-includes:
 	$(CARGO) run -q --locked -p xtask -- check-includes
 
+# The English edition into book/book/, the Chinese one (po/zh-CN.po) into
+# book/book/zh-CN/; every page of both has a language switch.
 book: tools check-includes
 	mdbook build book
+	book/i18n.sh build
+
+# make i18n-update: after editing English text, refresh po/messages.pot and
+# merge it into po/zh-CN.po; then translate what is new or fuzzy there.
+i18n-update: tools
+	book/i18n.sh update
+
+# The Chinese edition is complete (no untranslated or fuzzy message) and its
+# template is current with the English chapters.
+check-i18n: tools
+	book/i18n.sh check
 
 serve-book: tools
 	mdbook serve book
+
+# The Chinese edition with live reload, on port 3001.
+serve-book-zh: tools
+	MDBOOK_BOOK__LANGUAGE=zh-CN mdbook serve book -d book/book/zh-CN -p 3001
 
 # Every solution passes its tests, every untouched starter and every
 # checked-in wrong answer fails them, the teacher's guide's exercise table is
@@ -110,6 +130,12 @@ tools:
 	@command -v mdbook-mermaid >/dev/null && mdbook-mermaid --version | grep -q " $(MDBOOK_MERMAID_VERSION)" \
 	  || $(CARGO) install --locked mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
 	@command -v rustlings >/dev/null || $(CARGO) install --locked rustlings
+	@command -v mdbook-xgettext >/dev/null && command -v mdbook-gettext >/dev/null \
+	  || $(CARGO) install --locked mdbook-i18n-helpers --version $(MDBOOK_I18N_VERSION)
+	@command -v msgfmt >/dev/null \
+	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+	       && (apt-get update -qq && apt-get install -y -qq gettext) ; } \
+	  || { echo "error: msgfmt missing: install the gettext package"; exit 1; }
 	@test -f /etc/services -a -f /etc/protocols \
 	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 	       && (apt-get update -qq && apt-get install -y -qq netbase) ; } \
