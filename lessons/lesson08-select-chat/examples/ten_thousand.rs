@@ -31,13 +31,16 @@ fn main() {
         .unwrap_or(10_000);
     let limit = rlimit::increase_nofile_limit(u64::MAX).expect("raise descriptor limit");
     println!("descriptor limit here: {limit}");
-    // target/debug/examples/ten_thousand -> target/debug/lesson08-select-chat
+    // target/debug/examples/ten_thousand -> target/debug/lesson08-select-chat:
+    // the nearest directory above this program that holds the server (the
+    // book's transcripts run a copy kept deeper under target/debug).
     let exe = std::env::current_exe().expect("own path");
     let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("lesson08-select-chat");
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("lesson08-select-chat"))
+        .find(|p| p.is_file())
+        .expect("the server: cargo build -p lesson08-select-chat --bins");
     let mut server = Command::new(&bin)
         .args(["server", "--port", "0", "--quiet"])
         .stdin(Stdio::piped())
