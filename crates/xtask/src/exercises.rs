@@ -85,19 +85,35 @@ pub fn run_one(root: &Path, id: &str) -> Result<(), String> {
 pub fn report(root: &Path, ex: &Exercise, verdict: &Verdict) -> Result<(), String> {
     match verdict {
         Verdict::CompileError(errors) => {
-            println!("\nFAIL: your starter does not compile. The first error:\n\n{errors}");
+            let head = zh_or(
+                "FAIL: your starter does not compile. The first error:",
+                "未通过：你的代码无法编译。第一个错误：",
+            );
+            println!("\n{head}\n\n{errors}");
         }
         Verdict::Tests(results) if verdict.passed() => {
-            println!(
-                "\nPASS: all {} tests of exercise {} pass. Well done!",
-                results.len(),
-                ex.id
-            );
+            if model::chinese() {
+                println!(
+                    "\n通过：练习 {} 的全部 {} 个测试都通过了。做得好！",
+                    ex.id,
+                    results.len()
+                );
+            } else {
+                println!(
+                    "\nPASS: all {} tests of exercise {} pass. Well done!",
+                    results.len(),
+                    ex.id
+                );
+            }
             return Ok(());
         }
         Verdict::Tests(results) => {
             let (passed, total) = verdict.counts();
-            println!("\nFAIL: {} of {total} tests fail:", total - passed);
+            if model::chinese() {
+                println!("\n未通过：{total} 个测试中有 {} 个失败：", total - passed);
+            } else {
+                println!("\nFAIL: {} of {total} tests fail:", total - passed);
+            }
             for r in results {
                 match &r.outcome {
                     Outcome::Pass => {}
@@ -111,19 +127,29 @@ pub fn report(root: &Path, ex: &Exercise, verdict: &Verdict) -> Result<(), Strin
                         }
                     }
                     Outcome::Timeout => {
-                        println!(
-                            "\n  - {}\n      stalled: still running after {}s, so it was stopped.",
-                            r.name, ex.meta.time_limit_secs
-                        );
+                        let limit = ex.meta.time_limit_secs;
+                        if model::chinese() {
+                            println!(
+                                "\n  - {}\n      卡住了：{limit} 秒后仍在运行，已被终止。",
+                                r.name
+                            );
+                        } else {
+                            println!(
+                                "\n  - {}\n      stalled: still running after {limit}s, so it was stopped.",
+                                r.name
+                            );
+                        }
                         if !ex.meta.stall_hint.is_empty() {
-                            println!("      A usual cause: {}", ex.meta.stall_hint);
+                            let cause = zh_or("A usual cause:", "常见原因：");
+                            println!("      {cause} {}", ex.meta.stall_hint);
                         }
                     }
                 }
             }
         }
     }
-    println!("\nhint:\n{}", model::hint_text(root, ex));
+    let hint = zh_or("hint:", "提示：");
+    println!("\n{hint}\n{}", model::hint_text(root, ex));
     Err(format!("exercise {} not solved yet", ex.id))
 }
 
@@ -349,20 +375,25 @@ pub fn list(root: &Path) -> Result<(), String> {
     let (mut passing, mut failing) = (0, 0);
     for ex in &all {
         let state = if !started(root, ex) {
-            "not started".to_string()
+            zh_or("not started", "未开始").to_string()
         } else {
             match check(root, None, ex, Variant::Starter, runner::cores(), &|_| {})? {
                 Verdict::CompileError(_) => {
                     failing += 1;
-                    "failing (does not compile)".to_string()
+                    zh_or("failing (does not compile)", "未通过（无法编译）").to_string()
                 }
                 v if v.passed() => {
                     passing += 1;
-                    "passing".to_string()
+                    zh_or("passing", "已通过").to_string()
                 }
                 v => {
                     failing += 1;
-                    format!("failing ({}/{} pass)", v.counts().0, v.counts().1)
+                    let (p, t) = v.counts();
+                    if model::chinese() {
+                        format!("未通过（{p}/{t} 通过）")
+                    } else {
+                        format!("failing ({p}/{t} pass)")
+                    }
                 }
             }
         };
@@ -378,4 +409,9 @@ pub fn list(root: &Path) -> Result<(), String> {
         all.len() - passing - failing
     );
     Ok(())
+}
+
+/// `en`, or `zh` when the learner's locale is Chinese (`LANG=zh_CN.UTF-8`).
+fn zh_or<'a>(en: &'a str, zh: &'a str) -> &'a str {
+    if model::chinese() { zh } else { en }
 }

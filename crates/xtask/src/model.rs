@@ -264,7 +264,7 @@ pub fn headings(markdown: &str) -> Vec<(usize, Heading)> {
 }
 
 /// Heading markdown as text: no backticks, emphasis or link targets.
-fn plain(md: &str) -> String {
+pub fn plain(md: &str) -> String {
     let mut out = String::new();
     let mut rest = md;
     while let Some(i) = rest.find("](") {
@@ -343,13 +343,20 @@ pub fn pointer(root: &Path, meta: &Meta) -> Result<Pointer, String> {
     })
 }
 
-/// The hint a learner sees: `hint.zh-CN.md` when it exists and `LANG` or
-/// `LC_ALL` starts with `zh`, else `hint.md`; then where to read.
-pub fn hint_text(root: &Path, ex: &Exercise) -> String {
-    let chinese = ["LC_ALL", "LANG"]
+/// True when the learner's locale is Chinese (`LC_ALL` or `LANG` starts
+/// with `zh`): hints and the pointer into the book are then in Chinese.
+pub fn chinese() -> bool {
+    ["LC_ALL", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
-        .any(|v| v.starts_with("zh"));
+        .any(|v| v.starts_with("zh"))
+}
+
+/// The hint a learner sees: `hint.zh-CN.md` when it exists and the locale is
+/// Chinese, else `hint.md`; then where to read (in the Chinese edition, with
+/// the chapter's and section's Chinese titles from `po/zh-CN.po`).
+pub fn hint_text(root: &Path, ex: &Exercise) -> String {
+    let chinese = chinese();
     let zh = ex.dir.join("hint.zh-CN.md");
     let file = if chinese && zh.is_file() {
         zh
@@ -361,6 +368,16 @@ pub fn hint_text(root: &Path, ex: &Exercise) -> String {
         .trim_end()
         .to_string();
     match pointer(root, &ex.meta) {
+        Ok(p) if chinese => {
+            let po = crate::po::Catalog::load(&root.join("po/zh-CN.po"));
+            let chapter = po.translate_plain(&p.chapter_title, plain);
+            let section = po.translate_plain(&p.section, plain);
+            let page = ex.meta.chapter.trim_end_matches(".md");
+            text.push_str(&format!(
+                "\n\n阅读：《{chapter}》一章的“{section}”一节（make serve-book-zh：http://localhost:3001/{page}.html#{}）",
+                anchor(&section)
+            ));
+        }
         Ok(p) => text.push_str(&format!(
             "\n\nRead: chapter «{}», section «{}» (make serve-book: {})",
             p.chapter_title, p.section, p.url
