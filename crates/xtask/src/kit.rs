@@ -34,7 +34,6 @@ pub fn is_answer(path: &Path) -> bool {
     let in_exercise = path.components().any(|c| c.as_os_str() == "exercises");
     (in_exercise && (name == "solution.rs" || name == "wrong"))
         || path.ends_with("book/src/teachers-guide.md")
-        || path.ends_with("book/src/generated/exercises.md")
 }
 
 pub fn build(root: &Path, out: &Path) -> Result<(), String> {
@@ -50,16 +49,11 @@ pub fn build(root: &Path, out: &Path) -> Result<(), String> {
     copy_workspace(root, out, &keep)?;
     let note =
         "# Teacher's guide to the exercises\n\nNot part of the student kit: ask your teacher.\n";
-    for page in [
-        "book/src/teachers-guide.md",
-        "book/src/generated/exercises.md",
-    ] {
-        let path = out.join(page);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        }
-        fs::write(&path, note).map_err(|e| e.to_string())?;
+    let guide = out.join("book/src/teachers-guide.md");
+    if let Some(dir) = guide.parent() {
+        fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
+    fs::write(&guide, note).map_err(|e| e.to_string())?;
     let mut hashes = String::new();
     for ex in model::discover(root)? {
         let harness = out.join(rel(root, &ex.harness()));
