@@ -84,3 +84,26 @@ bench-smoke:
 	$(CARGO) build --locked $(BENCH_PKGS)
 	$(BENCH_TARGET)/debug/loadgen suite --smoke --bin-dir $(BENCH_TARGET)/debug \
 	  --out $(BENCH_TARGET)/bench-smoke
+
+# make transcripts: run every scenario in book/scenarios/ against the debug
+# binaries and rewrite book/src/transcripts/*.txt (the format is in
+# book/scenarios/README.md). check-transcripts runs them into a scratch
+# directory and fails, with a diff, when a committed transcript is stale.
+.PHONY: transcripts check-transcripts transcript-tools
+test-all: check-transcripts
+
+transcripts: transcript-tools
+	$(CARGO) run -q --locked -p xtask -- transcripts
+
+check-transcripts: transcript-tools
+	$(CARGO) run -q --locked -p xtask -- transcripts --check
+
+# What the scenarios run besides the lessons: nc (netcat-openbsd), ss
+# (iproute2) and python3 as peers and observers.
+transcript-tools:
+	@command -v nc >/dev/null \
+	  || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+	       && (apt-get update -qq && apt-get install -y -qq netcat-openbsd) ; } \
+	  || { echo "error: nc missing: install the netcat-openbsd package"; exit 1; }
+	@command -v ss >/dev/null || { echo "error: ss missing: install the iproute2 package"; exit 1; }
+	@command -v python3 >/dev/null || { echo "error: python3 missing"; exit 1; }

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod exercises;
 mod includes;
+mod transcripts;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         ["exercise-table"] => exercises::print_table(&root),
         ["check-exercise-table"] => exercises::check_table(&root),
         ["check-includes"] => includes::check(&root),
+        ["transcripts", args @ ..] => transcripts::main(&root, args),
         _ => Err(USAGE.to_string()),
     };
     match result {

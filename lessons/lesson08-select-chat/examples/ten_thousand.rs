@@ -19,6 +19,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lesson08_select_chat::chat::PROMPT;
+
 const THREADS: usize = 8;
 const MARKER: &[u8] = b"Server: all hands\n";
 
@@ -62,8 +64,11 @@ fn main() {
                     socks.push(BufReader::with_capacity(64 * 1024, s));
                 }
                 let mut line = Vec::new();
-                // Each client's first line is its welcome.
+                // Each client's first lines are the prompt and its welcome.
                 for s in &mut socks {
+                    line.clear();
+                    s.read_until(b'\n', &mut line).expect("read prompt");
+                    assert_eq!(line, format!("{PROMPT}\n").as_bytes());
                     line.clear();
                     s.read_until(b'\n', &mut line).expect("read welcome");
                     assert!(line.starts_with(b"Welcome c"));

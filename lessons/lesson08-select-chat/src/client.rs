@@ -18,6 +18,7 @@ use common::text::printable;
 use common::{LineError, LineReader};
 
 use crate::ClientArgs;
+use crate::chat::PROMPT;
 use crate::protocol::MAX_LINE;
 
 /// The longest line accepted from the server. Generous: a `/who` of many
@@ -63,8 +64,11 @@ pub fn chat(
 
     // The main thread: every line from the server, printed as it comes.
     let mut lines = LineReader::new(&stream, MAX_SERVER_LINE);
+    let mut first = true;
     let ending = loop {
         match lines.read_line() {
+            // The prompt tells a user on `nc` how to join: we already did.
+            Ok(Some(line)) if std::mem::take(&mut first) && line == PROMPT.as_bytes() => {}
             Ok(Some(line)) => {
                 writeln!(out, "{}", printable(&line))?;
                 out.flush()?;

@@ -10,10 +10,14 @@
 //! # Layout
 //!
 //! - [`Args`]: `server` and `client` subcommands.
+//! - [`chat`]: the chat core: names, rules and the protocol table as a
+//!   state machine that never touches a socket; every engine runs it.
 //! - [`protocol`]: what a line means (`NAME:`, `/msg`, `/who`, `/quit`) and
 //!   which names are allowed; no sockets.
 //! - [`outbuf`]: a client's write buffer with its 1 MiB cap.
-//! - [`server`]: the readiness loop: accept, read, handle, queue, flush.
+//! - [`server`]: the readiness loop: accept, read, feed the chat, queue,
+//!   flush; with its connection table (`clients.rs`) and the pause after
+//!   running out of descriptors (`accept_pause.rs`).
 //! - [`console`]: the server's stdin on a thread of its own.
 //! - [`limits`]: raising the descriptor limit; keeping descriptors 0–2 open.
 //! - [`client`]: the terminal client (stdin and the socket at once).
@@ -36,7 +40,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::{Shutdown, errln, outln};
 
+mod accept_pause;
+pub mod chat;
 pub mod client;
+mod clients;
+mod config;
 pub mod console;
 pub mod limits;
 pub mod outbuf;

@@ -1,5 +1,5 @@
 //! The chat's line protocol, with no sockets in sight: what a line means and
-//! which names are allowed. The event loop in [`crate::server`] decides what
+//! which names are allowed. The chat core in [`crate::chat`] decides what
 //! to do; this module only reads.
 
 /// The longest line a client may send, in bytes (without the `\n`).
@@ -11,6 +11,9 @@ pub const NAME_PREFIX: &[u8] = b"NAME:";
 /// Names nobody may take: `Server` would let a user impersonate the console
 /// (`Server: ...` lines).
 pub const RESERVED_NAMES: [&str; 1] = ["Server"];
+/// The original chat's private-message command (its spelling), kept as an
+/// alias of `/msg`.
+pub const SECRECT: &str = "SECRECT";
 
 // ANCHOR: request
 /// What a line from a client that has joined asks for.
@@ -38,27 +41,29 @@ pub enum Request<'a> {
 
 /// Reads one line (already stripped of control characters) as a request.
 ///
-/// Anything that does not start with `/` is text. Unknown `/commands` are an
+/// Anything that does not start with `/` (or the word `SECRECT`) is text. Unknown `/commands` are an
 /// error rather than text, so a typo such as `/mgs bob secret` is not shouted
 /// to the whole room.
 pub fn parse(line: &str) -> Request<'_> {
     if line.trim().is_empty() {
         return Request::Nothing;
     }
-    if !line.starts_with('/') {
+    let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    if !line.starts_with('/') && command != SECRECT {
         return Request::Say(line);
     }
-    let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim_start();
     match command {
         "/who" if rest.trim().is_empty() => Request::Who,
         "/quit" if rest.trim().is_empty() => Request::Quit,
-        "/msg" => match rest.split_once(char::is_whitespace) {
+        // The original's spelling of a private message: never text, or a
+        // secret would be shouted to the room.
+        "/msg" | SECRECT => match rest.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Request::Msg {
                 to,
                 text: text.trim_start(),
             },
-            _ => Request::Invalid("error: usage: /msg <name> <text>".into()),
+            _ => Request::Invalid(format!("error: usage: {command} <name> <text>")),
         },
         "/who" | "/quit" => Request::Invalid(format!("error: usage: {command}")),
         _ => Request::Invalid(format!(
@@ -141,6 +146,15 @@ mod tests {
             matches!(parse("/mgs x"), Request::Invalid(e) if e.contains("unknown command /mgs"))
         );
         assert_eq!(parse("a /who"), Request::Say("a /who"));
+        assert_eq!(
+            parse("SECRECT bob hi"),
+            Request::Msg {
+                to: "bob",
+                text: "hi"
+            }
+        );
+        assert!(matches!(parse("SECRECT"), Request::Invalid(e) if e.contains("usage: SECRECT")));
+        assert_eq!(parse("SECRECTS x"), Request::Say("SECRECTS x"));
     }
 
     #[test]

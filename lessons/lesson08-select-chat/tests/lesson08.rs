@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::Shutdown;
+use lesson08_select_chat::chat::PROMPT;
 use lesson08_select_chat::{Config, Summary, serve};
 use testkit::{PATIENCE, Server, is_closed, read_line, read_line_bytes, send_line};
 
@@ -75,9 +76,16 @@ impl Drop for Room {
     }
 }
 
+/// Connects and checks that the first line is the prompt saying how to join.
+fn connect(addr: SocketAddr) -> TcpStream {
+    let mut s = testkit::connect(addr);
+    assert_eq!(read_line(&mut s), PROMPT);
+    s
+}
+
 /// Connects and joins as `name`, checking the welcome.
 fn join(addr: SocketAddr, name: &str) -> TcpStream {
-    let mut s = testkit::connect(addr);
+    let mut s = connect(addr);
     send_line(&mut s, &format!("NAME:{name}"));
     assert_eq!(read_line(&mut s), format!("Welcome {name}"));
     s
@@ -106,7 +114,7 @@ fn a_client_that_half_closes_at_once_still_gets_its_output() {
             .unwrap();
         s.shutdown(std::net::Shutdown::Write).unwrap();
         let got = String::from_utf8(testkit::read_to_end(&mut s)).unwrap();
-        assert_eq!(got, format!("Welcome pipe{i}\n"), "round {i}");
+        assert_eq!(got, format!("{PROMPT}\nWelcome pipe{i}\n"), "round {i}");
         for want in [
             format!("pipe{i} joined"),
             format!("pipe{i}: hello {i}"),
@@ -136,7 +144,7 @@ fn join_gets_welcome_and_others_hear_of_it() {
 #[test]
 fn empty_name_means_the_peer_address() {
     let mut room = Room::quiet();
-    let mut s = testkit::connect(room.addr);
+    let mut s = connect(room.addr);
     let me = s.local_addr().unwrap();
     send_line(&mut s, "NAME:");
     assert_eq!(read_line(&mut s), format!("Welcome {me}"));
@@ -149,7 +157,7 @@ fn empty_name_means_the_peer_address() {
 fn bad_names_get_errors_and_the_client_may_retry() {
     let mut room = Room::quiet();
     let mut ann = join(room.addr, "ann");
-    let mut s = testkit::connect(room.addr);
+    let mut s = connect(room.addr);
     let cases: [(&[u8], &str); 7] = [
         (b"NAME:ann", "error: the name ann is taken"),
         (b"hello", "error: say who you are first: NAME:<name>"),
@@ -235,6 +243,21 @@ fn private_messages_reach_only_their_target() {
     room.stop();
 }
 
+/// `SECRECT <to> <text>` (the original's spelling) is a private message:
+/// only `<to>` gets it, never the room.
+#[test]
+fn secrect_reaches_only_its_target() {
+    let mut room = Room::quiet();
+    let mut alice = join(room.addr, "alice");
+    let mut bob = join(room.addr, "bob");
+    let mut cy = join(room.addr, "cy");
+    assert_eq!(read_line(&mut bob), "cy joined");
+    send_line(&mut alice, "SECRECT bob hi");
+    assert_eq!(read_line(&mut bob), "[private] alice: hi");
+    assert_eq!(who(&mut cy), "online: alice, bob, cy", "cy saw nothing");
+    room.stop();
+}
+
 /// `/who` -> `online: ` and the names, sorted, separated by `, `.
 #[test]
 fn who_lists_the_names_sorted_and_comma_separated() {
@@ -276,7 +299,7 @@ fn console_text_and_quit() {
     let mut room = Room::quiet();
     let mut a = join(room.addr, "a");
     let mut b = join(room.addr, "b");
-    let mut lurker = testkit::connect(room.addr); // never names itself
+    let mut lurker = connect(room.addr); // never names itself
     assert_eq!(read_line(&mut a), "b joined");
     room.console("  maintenance at noon \u{1b}[31m");
     assert_eq!(read_line(&mut a), "Server: maintenance at noon [31m");
@@ -350,7 +373,7 @@ fn silent_clients_block_nobody_and_time_out() {
         idle_timeout: Duration::from_secs(3),
         ..Config::default()
     });
-    let mut silent = testkit::connect(room.addr);
+    let mut silent = connect(room.addr);
     silent.write_all(b"NAME:half-a-na").unwrap(); // no newline, then nothing
     let mut a = join(room.addr, "a");
     // Had the join waited for the silent client, it would be gone by now.
@@ -378,6 +401,7 @@ fn a_client_that_stops_reading_is_dropped_and_nobody_stalls() {
     sock.set_recv_buffer_size(4096).unwrap();
     sock.connect(&room.addr.into()).unwrap();
     let mut stuck: TcpStream = sock.into();
+    assert_eq!(read_line(&mut stuck), PROMPT);
     send_line(&mut stuck, "NAME:stuck");
     assert_eq!(read_line(&mut stuck), "Welcome stuck"); // and never reads again
     let mut good = join(room.addr, "good");
@@ -426,7 +450,7 @@ fn shutdown_tells_idle_clients_and_returns_promptly() {
     let mut idle: Vec<TcpStream> = (0..5)
         .map(|i| join(room.addr, &format!("idle{i}")))
         .collect();
-    let mut anonymous = testkit::connect(room.addr);
+    let mut anonymous = connect(room.addr);
     send_line(&mut anonymous, "hello?"); // not a NAME: line, so never in the room
     assert!(read_line(&mut anonymous).starts_with("error: say who you are first"));
     let start = Instant::now();
@@ -473,6 +497,9 @@ fn a_thousand_clients_all_receive_a_broadcast() {
                 }
                 let mut line = String::new();
                 for (i, r) in &mut clients {
+                    line.clear();
+                    r.read_line(&mut line).unwrap();
+                    assert_eq!(line, format!("{PROMPT}\n"));
                     line.clear();
                     r.read_line(&mut line).unwrap();
                     assert_eq!(line, format!("Welcome c{i}\n"));
@@ -635,6 +662,11 @@ fn a_raw_tcp_client_like_nc_can_chat() {
     raw.write_all(b"NAME:nc\r\nhello from nc\r\n").unwrap();
     let mut ann = ClientProc::spawn(server.addr(), "ann");
     ann.expect("Welcome ann");
+    assert_eq!(
+        read_line(&mut raw),
+        PROMPT,
+        "an nc user is told what to type"
+    );
     assert_eq!(read_line(&mut raw), "Welcome nc");
     assert_eq!(read_line(&mut raw), "ann joined");
     ann.say("hi nc");
@@ -716,13 +748,29 @@ fn server_reads_a_file_as_its_console() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The log names a client once: `<address> joined` for one that sent
+/// `NAME:` alone, `<name> joined from <address>` for a named one.
+#[test]
+fn an_unnamed_clients_log_line_gives_its_address_once() {
+    let server = Server::spawn(BIN, &["server", "--port", "0"]);
+    let mut s = connect(server.addr());
+    let me = s.local_addr().unwrap();
+    send_line(&mut s, "NAME:");
+    assert_eq!(read_line(&mut s), format!("Welcome {me}"));
+    server.expect_line(|l| l == format!("{me} joined"));
+    drop(s);
+    server.expect_line(|l| l == format!("{me} left (closed the connection)"));
+    let _ann = join(server.addr(), "ann");
+    server.expect_line(|l| l.starts_with("ann joined from 127.0.0.1:"));
+}
+
 /// SIGINT and SIGTERM with idle clients: summary line, exit 0 within 2 s.
 #[test]
 fn signals_stop_the_server_within_two_seconds() {
     for sig in ["INT", "TERM"] {
         let mut server = Server::spawn(BIN, &["server", "--port", "0"]);
         let mut idle = join(server.addr(), "idle");
-        let _silent = testkit::connect(server.addr());
+        let _silent = connect(server.addr()); // accepted: it got the prompt
         server.expect_line(|l| l.starts_with("idle joined from 127.0.0.1:"));
         let start = Instant::now();
         server.signal(sig);
@@ -837,6 +885,7 @@ fn emfile_pauses_accepting_and_recovers() {
     joined.truncate(joined.len() - 10);
     for s in waiting.iter_mut().take(5) {
         s.set_read_timeout(Some(PATIENCE)).unwrap();
+        assert_eq!(read_line(s), PROMPT);
         let line = read_line(s);
         assert!(line.starts_with("Welcome c"), "{line}");
     }

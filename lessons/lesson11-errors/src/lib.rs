@@ -6,7 +6,8 @@
 //! and shows what a Rust program sees: the errno number, its symbolic name,
 //! the [`std::io::ErrorKind`] std maps it to, the OS message, what provoked
 //! it and what a program should do about it. It adds EADDRINUSE and a read
-//! timeout, the two errors a learner meets first.
+//! timeout, the two errors a learner meets first, and EOPNOTSUPP, which
+//! another original's TCP/UDP wrapper class runs into.
 //!
 //! # Layout
 //!
@@ -90,8 +91,9 @@ pub struct ErrorCase {
     pub errno: i32,
     /// The name from `errno.h` and the man pages.
     pub symbol: &'static str,
-    /// The message in Chinese, as glibc's zh_CN locale prints it (the
-    /// original's table shows these), for readers of the originals.
+    /// The message in Chinese, exactly as glibc's `strerror()` prints it in
+    /// the zh_CN locale (checked against glibc 2.36's translations), for
+    /// readers of the original, whose table shows these.
     pub zh: &'static str,
     /// The call that fails in this lesson's reproduction.
     pub call: &'static str,
@@ -106,8 +108,9 @@ pub struct ErrorCase {
 
 // ANCHOR: catalogue
 /// Every error this lesson reproduces, in errno order. The original's seven
-/// plus EAGAIN (a read timeout) and EADDRINUSE.
-pub static CATALOGUE: [ErrorCase; 9] = [
+/// plus EAGAIN (a read timeout), EADDRINUSE, and EOPNOTSUPP (another
+/// original's `listen()` on a UDP socket).
+pub static CATALOGUE: [ErrorCase; 10] = [
     ErrorCase {
         name: "ebadf",
         errno: libc::EBADF,
@@ -165,6 +168,17 @@ pub static CATALOGUE: [ErrorCase; 9] = [
         provoke: provoke::epipe,
     },
     ErrorCase {
+        name: "eopnotsupp",
+        errno: libc::EOPNOTSUPP,
+        symbol: "EOPNOTSUPP",
+        zh: "不支持的操作",
+        call: "listen()",
+        provoked_by: "calling listen() on a UDP socket, as a TCP/UDP wrapper class does",
+        advice: "A bug: UDP has no connections to listen for or accept; bind the socket \
+                 and call recv_from()/send_to() (lesson 07).",
+        provoke: provoke::eopnotsupp,
+    },
+    ErrorCase {
         name: "eaddrinuse",
         errno: libc::EADDRINUSE,
         symbol: "EADDRINUSE",
@@ -179,7 +193,7 @@ pub static CATALOGUE: [ErrorCase; 9] = [
         name: "econnreset",
         errno: libc::ECONNRESET,
         symbol: "ECONNRESET",
-        zh: "连接被对端重置",
+        zh: "连接被对方重设",
         call: "read()",
         provoked_by: "reading after the peer closed with SO_LINGER 0, which sends a reset (RST)",
         advice: "The peer aborted and data in flight may be lost: close, log it, and \

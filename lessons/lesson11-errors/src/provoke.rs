@@ -300,6 +300,29 @@ pub fn epipe(_: &crate::Env) -> Result<Observed> {
 }
 // ANCHOR_END: epipe
 
+// ANCHOR: eopnotsupp
+/// EOPNOTSUPP (95): `listen()` on a UDP socket.
+///
+/// `listen()` means "queue incoming connections for `accept()`", and UDP
+/// has no connections to queue: every datagram simply arrives at the bound
+/// socket. The kernel's UDP code has no listen operation, so the call fails
+/// with "operation not supported" while the `bind()` before it succeeds.
+/// This is the UDP path of one original's TCP/UDP wrapper class, which
+/// runs the same socket, bind, listen, accept sequence for both types.
+pub fn eopnotsupp(_: &crate::Env) -> Result<Observed> {
+    let udp = Socket::new(Domain::IPV4, Type::DGRAM, None).context("socket(SOCK_DGRAM)")?;
+    udp.bind(&loopback().into()).context("bind 127.0.0.1:0")?;
+    let addr = udp
+        .local_addr()?
+        .as_socket()
+        .context("local address is not IP")?;
+    expect_err(
+        udp.listen(5),
+        format!("listen() on a UDP socket bound to {addr} (the bind itself worked)"),
+    )
+}
+// ANCHOR_END: eopnotsupp
+
 // ANCHOR: eaddrinuse
 /// EADDRINUSE (98): binding an address another socket holds.
 ///

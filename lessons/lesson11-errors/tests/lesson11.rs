@@ -77,6 +77,20 @@ fn eagain_read_timeout_is_11() {
     check("eagain", 11, io::ErrorKind::WouldBlock);
 }
 
+/// listen() on a UDP socket (one original's wrapper class does it) is
+/// EOPNOTSUPP 95, and the bind() before it worked.
+#[test]
+fn eopnotsupp_listen_on_udp_is_95() {
+    check("eopnotsupp", 95, io::ErrorKind::Unsupported);
+    let seen =
+        (find("eopnotsupp").expect("in the catalogue").provoke)(&env()).expect("a reproduction");
+    assert!(
+        seen.detail.contains("UDP socket bound to 127.0.0.1:"),
+        "{}",
+        seen.detail
+    );
+}
+
 /// The child with `ulimit -n 16` runs out of descriptors: EMFILE 24.
 #[test]
 fn emfile_is_24() {
@@ -117,6 +131,7 @@ fn binary_all_reproduces_everything_and_exits_0() {
         (22, "EINVAL"),
         (24, "EMFILE"),
         (32, "EPIPE"),
+        (95, "EOPNOTSUPP"),
         (98, "EADDRINUSE"),
         (104, "ECONNRESET"),
         (107, "ENOTCONN"),
@@ -125,10 +140,10 @@ fn binary_all_reproduces_everything_and_exits_0() {
         let line = format!("errno:    {n} {symbol}\n");
         assert!(run.stdout.contains(&line), "no {line:?} in {}", run.stdout);
     }
-    assert_eq!(run.stdout.matches("result:   ok, expected").count(), 9);
+    assert_eq!(run.stdout.matches("result:   ok, expected").count(), 10);
     assert!(
         run.stdout
-            .ends_with("9 of 9 reproduced with the expected errno\n")
+            .ends_with("10 of 10 reproduced with the expected errno\n")
     );
     assert!(run.stdout.contains("kind:     io::ErrorKind::BrokenPipe\n"));
     assert!(run.stdout.contains("message:  Connection refused\n"));
