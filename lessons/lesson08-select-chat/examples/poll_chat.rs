@@ -16,7 +16,7 @@ use std::os::fd::AsFd;
 
 use clap::Parser;
 use common::LineBuffer;
-use lesson08_select_chat::chat::{Chat, Id, Out};
+use lesson08_select_chat::chat::{Chat, GOODBYE, Id, Out};
 use lesson08_select_chat::{outbuf::OutBuf, protocol::MAX_LINE};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -76,6 +76,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             && let Ok((stream, peer)) = listener.accept()
         {
             stream.set_nonblocking(true)?;
+            stream.set_nodelay(true)?; // small lines go out at once (no Nagle)
             let (input, output) = (LineBuffer::new(MAX_LINE), OutBuf::new(1 << 20));
             clients.insert(
                 Id(next),
@@ -156,7 +157,8 @@ fn serve_client(chat: &mut Chat, clients: &mut HashMap<Id, Client>, id: Id) -> V
 }
 
 // ANCHOR: apply
-/// Does what the chat asked; true when the console said `QUIT`. A client
+/// Does what the chat asked; true when the console said `QUIT` (everyone is
+/// told, once). A client
 /// dropped here (too slow, or done) makes the chat say more: the work list.
 fn apply(chat: &mut Chat, clients: &mut HashMap<Id, Client>, out: Vec<Out>) -> bool {
     let mut work = VecDeque::from(out);
@@ -176,7 +178,13 @@ fn apply(chat: &mut Chat, clients: &mut HashMap<Id, Client>, out: Vec<Out>) -> b
             }
             Out::Close(id) => gone.push((id, "left")),
             Out::Log(line) => println!("{line}"),
-            Out::Stop => return true,
+            Out::Stop => {
+                for c in clients.values_mut() {
+                    let _ = c.output.push_line(GOODBYE.as_bytes());
+                    let _ = c.output.flush_to(&mut c.stream); // one try
+                }
+                return true;
+            }
         }
         for (id, why) in gone {
             if let Some(mut c) = clients.remove(&id) {

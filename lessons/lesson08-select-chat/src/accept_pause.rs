@@ -17,24 +17,6 @@ const MIN_PAUSE: Duration = Duration::from_millis(20);
 /// Longest pause of the listener while out of descriptors.
 const MAX_PAUSE: Duration = Duration::from_millis(500);
 
-// ANCHOR: accept_pause
-/// Whether the listener is paused after running out of descriptors.
-///
-/// The choice made here: deregister the listener for a short, growing pause
-/// and try again, rather than keep a spare descriptor to accept-and-close
-/// the extra client. Waiting keeps the connection in the kernel's backlog,
-/// so it is served (late) instead of refused; deregistering keeps epoll
-/// from reporting a listener we cannot serve.
-#[derive(Debug, Default)]
-pub struct AcceptPause {
-    /// When to listen again; `None` while listening.
-    until: Option<Instant>,
-    /// The next pause's length.
-    backoff: Option<Duration>,
-    /// An "out of descriptors" message was printed and no recovery since.
-    reported: bool,
-}
-
 impl AcceptPause {
     // ANCHOR: accept
     /// Accepts every pending connection. The listener is edge-triggered:
@@ -63,7 +45,27 @@ impl AcceptPause {
         accepted
     }
     // ANCHOR_END: accept
+}
 
+// ANCHOR: accept_pause
+/// Whether the listener is paused after running out of descriptors.
+///
+/// The choice made here: deregister the listener for a short, growing pause
+/// and try again, rather than keep a spare descriptor to accept-and-close
+/// the extra client. Waiting keeps the connection in the kernel's backlog,
+/// so it is served (late) instead of refused; deregistering keeps epoll
+/// from reporting a listener we cannot serve.
+#[derive(Debug, Default)]
+pub struct AcceptPause {
+    /// When to listen again; `None` while listening.
+    until: Option<Instant>,
+    /// The next pause's length.
+    backoff: Option<Duration>,
+    /// An "out of descriptors" message was printed and no recovery since.
+    reported: bool,
+}
+
+impl AcceptPause {
     /// When the pause ends, if the listener is paused.
     pub fn until(&self) -> Option<Instant> {
         self.until
@@ -99,6 +101,7 @@ impl AcceptPause {
         true
     }
 
+    // ANCHOR_END: accept_pause
     /// An `accept` succeeded.
     fn recovered(&mut self) {
         if self.reported {
@@ -108,7 +111,6 @@ impl AcceptPause {
         self.backoff = None;
     }
 }
-// ANCHOR_END: accept_pause
 
 /// True for "out of descriptors or memory": pause accepting, do not retry now.
 fn is_exhaustion(e: &io::Error) -> bool {

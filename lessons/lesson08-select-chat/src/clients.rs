@@ -195,7 +195,7 @@ impl Clients {
 
     /// Shutdown: queues `line` for every connection not already leaving,
     /// sends what each is owed and a FIN, waiting at most `within` for slow
-    /// sockets to drain.
+    /// sockets to drain, then closes them all.
     pub fn say_goodbye(&mut self, poll: &mut Poll, line: &[u8], within: Duration) {
         let deadline = Instant::now() + within;
         for (_, c) in self.iter_mut() {
@@ -215,7 +215,7 @@ impl Clients {
             }
             let now = Instant::now();
             if !pending || now >= deadline {
-                return;
+                break;
             }
             // Wait for some socket to drain (WRITABLE interest is set on
             // those with output pending), or a short while.
@@ -224,14 +224,7 @@ impl Clients {
                 Some((deadline - now).min(Duration::from_millis(50))),
             );
         }
-    }
-
-    /// Closes every connection (shutdown).
-    pub fn clear(&mut self) {
-        self.slots.clear();
-        self.free.clear();
-        self.dirty.clear();
-        self.open = 0;
+        *self = Clients::default(); // every socket closed
     }
 }
 

@@ -12,7 +12,7 @@
 //! - [`Args`]: `server` and `client` subcommands.
 //! - [`chat`]: the chat core: names, rules and the protocol table as a
 //!   state machine that never touches a socket; every engine runs it.
-//! - [`protocol`]: what a line means (`NAME:`, `/msg`, `/who`, `/quit`) and
+//! - [`protocol`]: what a line means (`NAME:`, `/msg`, `SECRECT`, `/who`, `/quit`) and
 //!   which names are allowed; no sockets.
 //! - [`outbuf`]: a client's write buffer with its 1 MiB cap.
 //! - [`server`]: the readiness loop: accept, read, feed the chat, queue,
@@ -22,13 +22,19 @@
 //! - [`limits`]: raising the descriptor limit; keeping descriptors 0–2 open.
 //! - [`client`]: the terminal client (stdin and the socket at once).
 //!
+//! Examples: `naive` (the original `select()` chat translated literally, flaws
+//! kept), `poll_chat` (the chat core on a level-triggered `poll(2)` loop),
+//! `ten_thousand` (10,000 clients against the server).
+//!
 //! # The protocol
 //!
 //! | from | line | effect |
 //! |---|---|---|
+//! | server, on connect | [`chat::PROMPT`] | how to join, for a user on `nc` |
 //! | client, first | `NAME:<name>` | joins (`Welcome <name>`; others get `<name> joined`); `NAME:` alone uses the peer address |
 //! | client | `<text>` | everyone else gets `<name>: <text>` |
 //! | client | `/msg <to> <text>` | `<to>` gets `[private] <name>: <text>`, or the sender `error: no user named <to>` |
+//! | client | `SECRECT <to> <text>` | the original's spelling of `/msg`, never broadcast |
 //! | client | `/who` | `online: ann, bob` (sorted, `, ` between names) |
 //! | client | `/quit` | leaves; others get `<name> left` |
 //! | console | `<text>` / `QUIT` | everyone gets `Server: <text>` / `server shutting down` |

@@ -71,6 +71,8 @@ impl OutBuf {
         Ok(())
     }
 
+    // ANCHOR_END: outbuf
+    // ANCHOR: flush_to
     /// Writes as much as `w` accepts. `Ok(true)`: everything is sent;
     /// `Ok(false)`: `w` said `WouldBlock` (wait for it to be writable);
     /// `Err`: the connection is broken.
@@ -92,7 +94,7 @@ impl OutBuf {
         Ok(true)
     }
 }
-// ANCHOR_END: outbuf
+// ANCHOR_END: flush_to
 
 #[cfg(test)]
 mod tests {

@@ -160,6 +160,13 @@ impl Server {
     }
     // ANCHOR_END: event_loop
 
+    /// Shutdown: everyone is told, and the line gets a moment to go out.
+    fn close_all(&mut self) {
+        let goodbye = chat::GOODBYE.as_bytes();
+        let clients = &mut self.clients;
+        clients.say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
+    }
+
     /// Takes in every connection waiting (see [`AcceptPause::accept_all`]).
     fn accept_all(&mut self, listener: &mut TcpListener, accept: &mut AcceptPause) {
         for (stream, peer) in accept.accept_all(listener, self.poll.registry()) {
@@ -310,8 +317,8 @@ impl Server {
         }
     }
 
-    // ANCHOR: flush
-    /// Writes what client `id` is owed, as far as its socket takes it.
+    /// Writes what client `id` is owed, as far as its socket takes it (see
+    /// [`Conn::flush`]).
     fn flush(&mut self, id: usize) {
         let Some(c) = self.clients.get_mut(id) else {
             return;
@@ -320,7 +327,6 @@ impl Server {
             self.close_now(id, Gone::Broken(e));
         }
     }
-    // ANCHOR_END: flush
 
     /// Flushes every client that got output since the last flush (flushing
     /// can drop a client, whose `left` line dirties others: hence the loop).
@@ -371,13 +377,5 @@ impl Server {
             let out = self.chat.timed_out(Id(id), idle);
             self.apply(out);
         }
-    }
-
-    /// Shutdown: tells everyone, gives the line a moment to go out, closes.
-    fn close_all(&mut self) {
-        let goodbye = chat::GOODBYE.as_bytes();
-        self.clients
-            .say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
-        self.clients.clear();
     }
 }

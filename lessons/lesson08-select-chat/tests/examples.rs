@@ -72,8 +72,10 @@ fn poll_chat_runs_the_chat_over_real_sockets() {
     assert_eq!(read_line(&mut ann), "cy left");
     server.expect_line(|l| l == "ann: hello, room");
     writeln!(server.stdin(), "QUIT").unwrap();
+    assert_eq!(read_line(&mut ann), "server shutting down");
     let (status, _) = server.wait(PATIENCE);
     assert!(status.success(), "QUIT on the console stops it");
+    assert!(is_closed(&mut ann, PATIENCE));
 }
 
 /// The original read a newcomer's name with a blocking `recv` inside its
