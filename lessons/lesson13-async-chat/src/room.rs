@@ -180,7 +180,7 @@ impl Room {
         self.closing_all = true;
         let ids: Vec<Id> = self.outboxes.keys().copied().collect();
         for id in ids {
-            if self.deliver(id, GOODBYE.into()).is_err() {
+            if deliver(&self.outboxes, self.config.max_output, id, GOODBYE.into()).is_err() {
                 self.drop_slow(id); // everyone is leaving: no `left` lines
             } else {
                 self.close(id);
@@ -197,20 +197,18 @@ impl Room {
         while let Some(o) = work.pop_front() {
             match o {
                 Out::To(id, line) => {
-                    if self.deliver(id, line).is_err() {
+                    if deliver(&self.outboxes, self.config.max_output, id, line).is_err() {
                         work.extend(self.drop_slow(id));
                     }
                 }
                 Out::AllBut(except, line) => {
-                    let to: Vec<Id> = self
-                        .chat
-                        .members()
+                    let cap = self.config.max_output;
+                    let slow: Vec<Id> = (self.chat.members())
                         .filter(|&id| Some(id) != except)
+                        .filter(|&id| deliver(&self.outboxes, cap, id, Line::clone(&line)).is_err())
                         .collect();
-                    for id in to {
-                        if self.deliver(id, Line::clone(&line)).is_err() {
-                            work.extend(self.drop_slow(id));
-                        }
+                    for id in slow {
+                        work.extend(self.drop_slow(id));
                     }
                 }
                 Out::Close(id) => self.close(id),
@@ -221,25 +219,6 @@ impl Room {
         }
     }
     // ANCHOR_END: apply
-
-    // ANCHOR: deliver
-    /// Queues `line` for client `id`. `Err` means the client is over its
-    /// output cap (or its channel is full): it does not read, drop it.
-    fn deliver(&mut self, id: Id, line: Line) -> Result<(), Overflow> {
-        let Some(ob) = self.outboxes.get(&id) else {
-            return Ok(()); // already gone
-        };
-        if ob.closing {
-            return Ok(()); // it is leaving; it gets nothing more
-        }
-        let bytes = line.len() + 1;
-        let pending = ob.flow.pending.fetch_add(bytes, Ordering::SeqCst) + bytes;
-        if pending > self.config.max_output || ob.tx.try_send(ToClient::Line(line)).is_err() {
-            return Err(Overflow);
-        }
-        Ok(())
-    }
-    // ANCHOR_END: deliver
 
     /// Asks client `id`'s task to close after what is queued.
     fn close(&mut self, id: Id) {
@@ -269,3 +248,22 @@ impl Room {
         self.chat.left(id, why)
     }
 }
+
+// ANCHOR: deliver
+/// Queues `line` for client `id` without waiting. `Err` means the client is
+/// over its output cap (or its channel is full): it does not read, drop it.
+fn deliver(outboxes: &HashMap<Id, Outbox>, cap: usize, id: Id, line: Line) -> Result<(), Overflow> {
+    let Some(ob) = outboxes.get(&id) else {
+        return Ok(()); // already gone
+    };
+    if ob.closing {
+        return Ok(()); // it is leaving; it gets nothing more
+    }
+    let bytes = line.len() + 1;
+    let pending = ob.flow.pending.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    if pending > cap || ob.tx.try_send(ToClient::Line(line)).is_err() {
+        return Err(Overflow);
+    }
+    Ok(())
+}
+// ANCHOR_END: deliver

@@ -68,13 +68,17 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
     // `None` once a line was too long: what follows is thrown away.
     let mut input = Some(LineBuffer::new(MAX_LINE));
     let mut chunk = vec![0u8; READ_CHUNK];
-    let mut idle_at = Instant::now() + config.idle_timeout;
+    let mut out = Vec::new(); // reused for every batch of lines
+    // One timer for the whole session, pushed back on every read (a new
+    // `sleep` per turn of the loop would register a new timer each time).
+    let idle = sleep_until(Instant::now() + config.idle_timeout);
+    tokio::pin!(idle);
     loop {
         tokio::select! {
             read = stream.read(&mut chunk) => match read {
                 Ok(0) => return drain_then_close(stream, seat, room).await,
                 Ok(n) => {
-                    idle_at = Instant::now() + config.idle_timeout;
+                    idle.as_mut().reset(Instant::now() + config.idle_timeout);
                     if let Some(buf) = input.as_mut() {
                         buf.push(&chunk[..n]);
                         handle_lines(&mut input, seat, room);
@@ -84,7 +88,7 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
             },
             msg = seat.inbox.recv() => {
                 let close = match msg {
-                    Some(ToClient::Line(line)) => write_queued(stream, seat, line).await,
+                    Some(ToClient::Line(line)) => write_queued(stream, seat, line, &mut out).await,
                     Some(ToClient::Close) | None => Ok(true),
                 };
                 match close {
@@ -93,9 +97,9 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
                     Err(end) => return end,
                 }
             }
-            () = sleep_until(idle_at) => {
+            () = &mut idle => {
                 room::lock(room).timed_out(seat.id);
-                idle_at = Instant::now() + config.idle_timeout + config.linger;
+                idle.as_mut().reset(Instant::now() + config.idle_timeout + config.linger);
             }
             () = seat.flow.kicked.notified() => return End::Kicked,
         }
@@ -127,8 +131,9 @@ async fn write_queued(
     stream: &mut TcpStream,
     seat: &mut Seat,
     first: lesson08_select_chat::chat::Line,
+    batch: &mut Vec<u8>,
 ) -> Result<bool, End> {
-    let mut batch = Vec::with_capacity(first.len() + 1);
+    batch.clear();
     let mut close = false;
     let mut next = Some(first);
     while let Some(line) = next.take() {
@@ -143,8 +148,8 @@ async fn write_queued(
             Err(TryRecvError::Empty) => {}
         }
     }
-    write_unless_kicked(stream, &batch, &seat.flow).await?;
-    seat.flow.pending.fetch_sub(batch.len(), Ordering::SeqCst);
+    write_unless_kicked(stream, batch, &seat.flow).await?;
+    seat.flow.pending.fetch_sub(batch.len(), Ordering::Relaxed);
     Ok(close)
 }
 // ANCHOR_END: write_queued
