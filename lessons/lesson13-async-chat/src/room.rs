@@ -18,9 +18,9 @@ use lesson08_select_chat::chat::{Chat, GOODBYE, Id, Line, Out};
 use lesson08_select_chat::{Config, Summary};
 use tokio::sync::{Notify, mpsc};
 
-/// How many lines a client's channel holds. The real limit is
-/// [`Config::max_output`] in bytes; this bound only makes sure the channel
-/// itself can never grow without end (a flood of tiny lines).
+/// How many messages (batches of lines) a client's channel holds. The real
+/// limit is [`Config::max_output`] in bytes; this bound makes sure the
+/// channel itself can never grow without end (a flood of tiny batches).
 const CHANNEL_LINES: usize = 16 * 1024;
 
 /// A client's output passed its cap.
@@ -30,8 +30,9 @@ struct Overflow;
 /// What a client task receives from the room.
 #[derive(Debug)]
 pub enum ToClient {
-    /// A line to send (the task adds the `\n`).
-    Line(Line),
+    /// Lines to send, each with its `\n`: everything the room queued for
+    /// this client during one step (a sender's whole read, a broadcast).
+    Lines(Vec<u8>),
     /// Send what came before, then close: the chat asked for it.
     Close,
 }
@@ -63,6 +64,9 @@ struct Outbox {
     flow: Arc<Flow>,
     /// A `Close` was queued: no more lines for this client.
     closing: bool,
+    /// Lines queued during the current step, sent as one message at its
+    /// end: one channel operation per client per step, not per line.
+    staged: Vec<u8>,
 }
 
 // ANCHOR: room
@@ -77,6 +81,8 @@ pub struct Room {
     stopped: bool,
     /// Shutdown has begun: nobody is announced as leaving any more.
     closing_all: bool,
+    /// Clients with staged lines.
+    dirty: Vec<Id>,
 }
 
 /// The room as every task holds it.
@@ -101,6 +107,7 @@ impl Room {
             summary: Summary::default(),
             stopped: false,
             closing_all: false,
+            dirty: Vec::new(),
         }))
     }
 
@@ -114,16 +121,19 @@ impl Room {
             tx,
             flow: Arc::clone(&flow),
             closing: false,
+            staged: Vec::new(),
         };
         self.outboxes.insert(id, outbox);
         self.summary.clients += 1;
         self.summary.peak = self.summary.peak.max(self.outboxes.len());
         let out = self.chat.connected(id, peer);
         self.apply(out);
+        self.flush();
         Seat { id, inbox, flow }
     }
 
-    /// Client `id` sent `line`.
+    /// Client `id` sent `line`. What it causes is staged: call
+    /// [`Room::flush`] after the last line of a read.
     pub fn line(&mut self, id: Id, line: &[u8]) {
         let out = self.chat.line(id, line);
         self.apply(out);
@@ -133,18 +143,21 @@ impl Room {
     pub fn too_long(&mut self, id: Id) {
         let out = self.chat.too_long(id);
         self.apply(out);
+        self.flush();
     }
 
     /// Client `id` was silent for the idle timeout.
     pub fn timed_out(&mut self, id: Id) {
         let out = self.chat.timed_out(id, self.config.idle_timeout);
         self.apply(out);
+        self.flush();
     }
 
     /// A console line.
     pub fn console(&mut self, line: &[u8]) {
         let out = self.chat.console(line);
         self.apply(out);
+        self.flush();
     }
 
     /// Client `id`'s task is done with its socket.
@@ -155,6 +168,7 @@ impl Room {
         }
         let out = self.chat.left(id, why);
         self.apply(out);
+        self.flush();
     }
 
     /// True once the console said `QUIT`.
@@ -180,7 +194,8 @@ impl Room {
         self.closing_all = true;
         let ids: Vec<Id> = self.outboxes.keys().copied().collect();
         for id in ids {
-            if deliver(&self.outboxes, self.config.max_output, id, GOODBYE.into()).is_err() {
+            let cap = self.config.max_output;
+            if deliver(&mut self.outboxes, &mut self.dirty, cap, id, GOODBYE.into()).is_err() {
                 self.drop_slow(id); // everyone is leaving: no `left` lines
             } else {
                 self.close(id);
@@ -197,15 +212,19 @@ impl Room {
         while let Some(o) = work.pop_front() {
             match o {
                 Out::To(id, line) => {
-                    if deliver(&self.outboxes, self.config.max_output, id, line).is_err() {
+                    let cap = self.config.max_output;
+                    if deliver(&mut self.outboxes, &mut self.dirty, cap, id, line).is_err() {
                         work.extend(self.drop_slow(id));
                     }
                 }
                 Out::AllBut(except, line) => {
                     let cap = self.config.max_output;
+                    let (outboxes, dirty) = (&mut self.outboxes, &mut self.dirty);
                     let slow: Vec<Id> = (self.chat.members())
                         .filter(|&id| Some(id) != except)
-                        .filter(|&id| deliver(&self.outboxes, cap, id, Line::clone(&line)).is_err())
+                        .filter(|&id| {
+                            deliver(outboxes, dirty, cap, id, Line::clone(&line)).is_err()
+                        })
                         .collect();
                     for id in slow {
                         work.extend(self.drop_slow(id));
@@ -227,11 +246,34 @@ impl Room {
         };
         if !ob.closing {
             ob.closing = true;
-            if ob.tx.try_send(ToClient::Close).is_err() {
+            let staged = std::mem::take(&mut ob.staged);
+            let sent = (staged.is_empty() || ob.tx.try_send(ToClient::Lines(staged)).is_ok())
+                && ob.tx.try_send(ToClient::Close).is_ok();
+            if !sent {
                 ob.flow.kicked.notify_one(); // its channel is full: slow
             }
         }
     }
+
+    // ANCHOR: flush
+    /// Ends a step: every client with staged lines gets them as one message.
+    /// A full channel means a client that does not read: it is dropped.
+    pub fn flush(&mut self) {
+        while let Some(id) = self.dirty.pop() {
+            let Some(ob) = self.outboxes.get_mut(&id) else {
+                continue;
+            };
+            if ob.staged.is_empty() {
+                continue;
+            }
+            let batch = std::mem::take(&mut ob.staged);
+            if ob.tx.try_send(ToClient::Lines(batch)).is_err() {
+                let out = self.drop_slow(id);
+                self.apply(out); // may stage more, and mark more dirty
+            }
+        }
+    }
+    // ANCHOR_END: flush
 
     /// Drops client `id` for not reading: its task is kicked (it closes the
     /// socket with a reset) and the chat hears it left.
@@ -250,20 +292,32 @@ impl Room {
 }
 
 // ANCHOR: deliver
-/// Queues `line` for client `id` without waiting. `Err` means the client is
-/// over its output cap (or its channel is full): it does not read, drop it.
-fn deliver(outboxes: &HashMap<Id, Outbox>, cap: usize, id: Id, line: Line) -> Result<(), Overflow> {
-    let Some(ob) = outboxes.get(&id) else {
+/// Stages `line` for client `id` without waiting. `Err` means the client
+/// is over its output cap: it does not read, drop it.
+fn deliver(
+    outboxes: &mut HashMap<Id, Outbox>,
+    dirty: &mut Vec<Id>,
+    cap: usize,
+    id: Id,
+    line: Line,
+) -> Result<(), Overflow> {
+    let Some(ob) = outboxes.get_mut(&id) else {
         return Ok(()); // already gone
     };
     if ob.closing {
         return Ok(()); // it is leaving; it gets nothing more
     }
     let bytes = line.len() + 1;
-    let pending = ob.flow.pending.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    if pending > cap || ob.tx.try_send(ToClient::Line(line)).is_err() {
+    // Counted when staged, uncounted when written: the bytes the client
+    // has not taken yet, wherever they wait.
+    if ob.flow.pending.fetch_add(bytes, Ordering::Relaxed) + bytes > cap {
         return Err(Overflow);
     }
+    if ob.staged.is_empty() {
+        dirty.push(id);
+    }
+    ob.staged.extend_from_slice(line.as_bytes());
+    ob.staged.push(b'\n');
     Ok(())
 }
 // ANCHOR_END: deliver

@@ -88,7 +88,7 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
             },
             msg = seat.inbox.recv() => {
                 let close = match msg {
-                    Some(ToClient::Line(line)) => write_queued(stream, seat, line, &mut out).await,
+                    Some(ToClient::Lines(lines)) => write_queued(stream, seat, lines, &mut out).await,
                     Some(ToClient::Close) | None => Ok(true),
                 };
                 match close {
@@ -110,16 +110,20 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
 /// Feeds every complete line to the room; a line over the limit ends the
 /// input (the chat sends the error and asks for the close).
 fn handle_lines(input: &mut Option<LineBuffer>, seat: &Seat, room: &Shared) {
+    // One lock for the whole read: its lines are staged, then sent to each
+    // recipient as one message by `flush`.
+    let mut room = room::lock(room);
     while let Some(buf) = input.as_mut() {
         match buf.next_line() {
-            Ok(Some(line)) => room::lock(room).line(seat.id, &line),
-            Ok(None) => return,
+            Ok(Some(line)) => room.line(seat.id, &line),
+            Ok(None) => break,
             Err(LineError::TooLong { .. } | LineError::UnexpectedEof { .. } | LineError::Io(_)) => {
-                room::lock(room).too_long(seat.id);
+                room.too_long(seat.id);
                 *input = None;
             }
         }
     }
+    room.flush();
 }
 
 // ANCHOR: write_queued
@@ -130,29 +134,30 @@ fn handle_lines(input: &mut Option<LineBuffer>, seat: &Seat, room: &Shared) {
 async fn write_queued(
     stream: &mut TcpStream,
     seat: &mut Seat,
-    first: lesson08_select_chat::chat::Line,
+    first: Vec<u8>,
     batch: &mut Vec<u8>,
 ) -> Result<bool, End> {
     batch.clear();
-    let mut close = false;
-    let mut next = Some(first);
-    while let Some(line) = next.take() {
-        batch.extend_from_slice(line.as_bytes());
-        batch.push(b'\n');
-        if batch.len() >= WRITE_BATCH {
-            break;
-        }
-        match seat.inbox.try_recv() {
-            Ok(ToClient::Line(line)) => next = Some(line),
-            Ok(ToClient::Close) | Err(TryRecvError::Disconnected) => close = true,
-            Err(TryRecvError::Empty) => {}
-        }
-    }
+    batch.extend_from_slice(&first);
+    let close = take_queued(seat, batch);
     write_unless_kicked(stream, batch, &seat.flow).await?;
     seat.flow.pending.fetch_sub(batch.len(), Ordering::Relaxed);
     Ok(close)
 }
 // ANCHOR_END: write_queued
+
+/// Appends what is already queued for the client to `batch`, up to about
+/// [`WRITE_BATCH`] bytes; true if a `Close` was among it.
+fn take_queued(seat: &mut Seat, batch: &mut Vec<u8>) -> bool {
+    while batch.len() < WRITE_BATCH {
+        match seat.inbox.try_recv() {
+            Ok(ToClient::Lines(lines)) => batch.extend_from_slice(&lines),
+            Ok(ToClient::Close) | Err(TryRecvError::Disconnected) => return true,
+            Err(TryRecvError::Empty) => return false,
+        }
+    }
+    false
+}
 
 /// The client closed its side. It may still be owed output (a client on a
 /// pipe sends its lines and half-closes at once): the room hears it left,
@@ -160,10 +165,7 @@ async fn write_queued(
 async fn drain_then_close(stream: &mut TcpStream, seat: &mut Seat, room: &Shared) -> End {
     room::lock(room).left(seat.id, "closed the connection");
     let mut batch = Vec::new();
-    while let Ok(ToClient::Line(line)) = seat.inbox.try_recv() {
-        batch.extend_from_slice(line.as_bytes());
-        batch.push(b'\n');
-    }
+    take_queued(seat, &mut batch);
     let _ = write_unless_kicked(stream, &batch, &seat.flow).await;
     End::Closed
 }
@@ -175,10 +177,7 @@ async fn drain_then_close(stream: &mut TcpStream, seat: &mut Seat, room: &Shared
 /// clean FIN, not a reset that could destroy its last lines.
 async fn leave(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config: &Config) -> End {
     let mut batch = Vec::new();
-    while let Ok(ToClient::Line(line)) = seat.inbox.try_recv() {
-        batch.extend_from_slice(line.as_bytes());
-        batch.push(b'\n');
-    }
+    take_queued(seat, &mut batch);
     if let Err(e) = write_unless_kicked(stream, &batch, &seat.flow).await {
         return e;
     }
