@@ -1,8 +1,9 @@
 //! The room: lesson 08's chat core plus one outbox per client.
 //!
 //! Every client task calls in here with what happened on its socket; the
-//! [`Chat`] answers with [`Out`]s, and [`Room::apply`] turns them into lines
-//! pushed onto bounded per-client channels. Nothing here waits: a full
+//! [`Chat`] answers with [`Out`]s, and `Room::apply` stages the lines per
+//! client; [`Room::flush`] sends each client's batch onto its bounded
+//! channel at the end of the step. Nothing here waits: a full
 //! outbox is a client that does not read, and it is dropped on the spot.
 //! The room sits behind a `std::sync::Mutex` that is never held across an
 //! `.await`, so the lock is always free when a task asks for it.
