@@ -147,10 +147,12 @@ tools:
 # (book/src/benchmarks/*.svg). Servers it starts are killed when it ends.
 BENCH_PKGS := -p loadgen -p lesson03-echo -p lesson05-threaded -p lesson06-thread-pool \
               -p lesson07-udp -p lesson08-select-chat -p lesson09-http-fetch
+BENCH_PKGS += -p lesson13-async-chat
 BENCH_TARGET := $(or $(CARGO_TARGET_DIR),target)
 
 bench:
 	$(CARGO) build --release --locked $(BENCH_PKGS)
+	$(CARGO) build --release --locked -p lesson08-select-chat --example poll_chat
 	$(BENCH_TARGET)/release/loadgen suite --bin-dir $(BENCH_TARGET)/release \
 	  --out $(BENCH_TARGET)/bench --plots book/src/benchmarks
 
@@ -158,6 +160,7 @@ bench:
 # one produces no results. Checks the harness, measures nothing.
 bench-smoke:
 	$(CARGO) build --locked $(BENCH_PKGS)
+	$(CARGO) build --locked -p lesson08-select-chat --example poll_chat
 	$(BENCH_TARGET)/debug/loadgen suite --smoke --bin-dir $(BENCH_TARGET)/debug \
 	  --out $(BENCH_TARGET)/bench-smoke
 

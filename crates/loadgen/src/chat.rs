@@ -13,11 +13,14 @@
 //! are the same process), and every message's deliveries are counted:
 //! "every client gets every line" is checked, not assumed.
 //!
-//! Two modes:
+//! Three modes:
 //! - `one`: one message in flight; the next is sent when every other
 //!   client has the previous one. Latency without queueing.
 //! - `burst`: every sender writes all its lines at once; latency includes
 //!   the queue that builds up in the server and in the sockets.
+//! - `window`: every sender keeps [`ChatOpts::window`] lines in flight (a
+//!   line is in flight until every other client has it) for the measured
+//!   time: sustained throughput under a steady queue.
 //!
 //! All clients live in one `mio` event loop on one thread.
 
@@ -40,6 +43,8 @@ pub enum ChatMode {
     One,
     /// Every sender writes all its lines at once.
     Burst,
+    /// Every sender keeps a window of lines in flight.
+    Window,
 }
 
 impl ChatMode {
@@ -48,6 +53,7 @@ impl ChatMode {
         match self {
             ChatMode::One => "one",
             ChatMode::Burst => "burst",
+            ChatMode::Window => "window",
         }
     }
 }
@@ -65,6 +71,8 @@ pub struct ChatOpts {
     pub messages: usize,
     /// Pacing.
     pub mode: ChatMode,
+    /// Lines in flight per sender in `window` mode.
+    pub window: usize,
     /// Time spent sending (and discarding the stats of) warm-up lines.
     pub warmup: Duration,
     /// In `one` mode, stop sending after this long even if not all lines
@@ -152,6 +160,7 @@ pub fn run(opts: &ChatOpts) -> Result<Record> {
         match opts.mode {
             ChatMode::One => room.one(turn % senders, opts)?,
             ChatMode::Burst => room.burst(opts.messages.min(10), opts)?,
+            ChatMode::Window => room.window(opts, warm_end)?,
         }
         turn += 1;
         if turn > 1_000_000 {
@@ -172,6 +181,7 @@ pub fn run(opts: &ChatOpts) -> Result<Record> {
             }
         }
         ChatMode::Burst => room.burst(opts.messages, opts)?,
+        ChatMode::Window => room.window(opts, started + opts.duration)?,
     }
     let secs = started.elapsed().as_secs_f64();
 
@@ -186,6 +196,14 @@ pub fn run(opts: &ChatOpts) -> Result<Record> {
         .int("clients", opts.clients as u64)
         .int("senders", senders as u64)
         .text("mode", opts.mode.name())
+        .int(
+            "window",
+            if opts.mode == ChatMode::Window {
+                opts.window as u64
+            } else {
+                1
+            },
+        )
         .int("messages", messages)
         .int("expected", expected)
         .int("deliveries", deliveries)
@@ -262,6 +280,33 @@ impl Room {
                 buf.extend_from_slice(format!("m{id} t{}\n", self.now_ns()).as_bytes());
             }
             self.send(s, &buf);
+        }
+        let last = self.delivered.len();
+        self.wait_for(first..last, opts)
+    }
+
+    /// Every sender keeps `opts.window` lines in flight until `until`, then
+    /// waits for the last ones. Lines per second is the throughput a steady
+    /// queue sustains.
+    fn window(&mut self, opts: &ChatOpts, until: Instant) -> Result<()> {
+        let want = (opts.clients - 1) as u32;
+        let first = self.delivered.len();
+        let mut in_flight: Vec<Vec<usize>> = vec![Vec::new(); self.senders];
+        // Bounded by `until`, then by `wait_for`'s delivery timeout.
+        while Instant::now() < until {
+            for (s, ids) in in_flight.iter_mut().enumerate() {
+                ids.retain(|&id| self.delivered[id] < want);
+                let mut buf = Vec::new();
+                while ids.len() < opts.window.max(1) {
+                    let id = self.new_id();
+                    buf.extend_from_slice(format!("m{id} t{}\n", self.now_ns()).as_bytes());
+                    ids.push(id);
+                }
+                if !buf.is_empty() {
+                    self.send(s, &buf);
+                }
+            }
+            self.pump(Duration::from_millis(5))?;
         }
         let last = self.delivered.len();
         self.wait_for(first..last, opts)

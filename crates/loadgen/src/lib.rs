@@ -21,6 +21,7 @@
 //! | [`reference`](mod@reference) | the single-threaded epoll echo server, the practical ceiling |
 //! | [`http_server`] | generated-content HTTP server for the 1 GiB download |
 //! | [`suite`] | `make bench`: servers, cases, targets, files |
+//! | [`results`] | what a suite run produced, and `results.json` |
 //! | [`plot`], [`report`] | SVG charts and the markdown table |
 //! | [`stats`], [`record`], [`net`] | percentiles, result lines, socket helpers |
 
@@ -43,6 +44,7 @@ pub mod plot;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod results;
 pub mod stats;
 pub mod suite;
 pub mod udp;
@@ -166,9 +168,13 @@ pub struct ChatArgs {
     /// Lines per sender in the measured phase.
     #[arg(long, default_value_t = 100)]
     pub messages: usize,
-    /// `one`: one line in flight; `burst`: all lines at once.
+    /// `one`: one line in flight; `burst`: all lines at once; `window`:
+    /// `--window` lines in flight per sender for the measured time.
     #[arg(long, value_enum, default_value = "one")]
     pub mode: chat::ChatMode,
+    /// Lines in flight per sender in `window` mode.
+    #[arg(long, default_value_t = 16)]
+    pub window: usize,
     /// Seconds joining everyone may take.
     #[arg(long, default_value = "300", value_parser = common::args::parse_secs)]
     pub join_timeout: Duration,
@@ -274,6 +280,7 @@ pub fn run(args: Args) -> Result<()> {
                 senders: a.senders,
                 messages: a.messages,
                 mode: a.mode,
+                window: a.window,
                 warmup: a.common.warmup,
                 duration: a.common.duration,
                 join_timeout: a.join_timeout,
@@ -298,10 +305,10 @@ pub fn run(args: Args) -> Result<()> {
             let shutdown = Shutdown::new();
             shutdown.on_signals()?;
             let s = reference::serve(listener, &shutdown, !a.no_greeting)?;
-            outln!(
-                "shut down: served {} clients, echoed {} bytes",
-                s.clients,
-                s.bytes
+            common::summaryln!(
+                "shut down: served {}, echoed {}",
+                common::text::count(s.clients, "client"),
+                common::text::count(s.bytes, "byte")
             );
             Ok(())
         }
@@ -315,7 +322,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Command::Suite(a) => suite::run(&a),
         Command::Plot(a) => {
-            let results = suite::load_results(&a.results)?;
+            let results = results::load_results(&a.results)?;
             report::write_all(&results, &a.out, a.plots.as_deref())
         }
     }

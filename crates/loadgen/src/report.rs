@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use serde_json::Value;
 
 use crate::plot::{self, YScale};
 use crate::record::{Record, Val};
-use crate::suite::Results;
+use crate::results::Results;
 
 /// One goal of issue 7, checked against a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +146,7 @@ pub fn targets(records: &[Record]) -> Vec<Target> {
     });
     let chat1000 = records.iter().find(|r| {
         r.workload == "chat"
+            && r.target == "lesson08"
             && r.num("clients") == Some(1000.0)
             && r.get("mode") == Some(&Val::Text("one".into()))
     });
@@ -169,14 +171,23 @@ pub fn targets(records: &[Record]) -> Vec<Target> {
             "0 missing, p99 <= 20 ms",
         ),
     });
+    for engine in ["lesson08", "lesson13"] {
+        t.push(big_room(records, engine));
+    }
+    t.extend(engine_targets(records));
+    t
+}
+
+/// The 10,000-client room on `engine`: everyone joined and got the lines.
+fn big_room(records: &[Record], engine: &str) -> Target {
     let big = records
         .iter()
-        .filter(|r| r.workload == "chat")
+        .filter(|r| r.workload == "chat" && r.target == engine)
         .find(|r| r.num("clients") >= Some(10_000.0));
-    t.push(match big {
+    match big {
         Some(r) => Target {
             what: format!(
-                "chat, {} clients joined: a broadcast reaches all",
+                "chat {engine}, {} clients joined: a broadcast reaches all",
                 fmt(r.num("clients").unwrap_or(0.0))
             ),
             goal: "0 missing".into(),
@@ -189,10 +200,162 @@ pub fn targets(records: &[Record]) -> Vec<Target> {
             met: Some(r.num("missing") == Some(0.0) && r.num("deliveries") > Some(0.0)),
         },
         None => not_measured(
-            "chat, 10,000 clients joined: a broadcast reaches all".into(),
+            format!("chat {engine}, 10,000 clients joined: a broadcast reaches all"),
             "0 missing",
         ),
+    }
+}
+
+// ANCHOR: engine_targets
+/// Lesson 13 against lesson 08 on the sustained run (500 clients, 10
+/// senders, 16 lines in flight each): throughput, nothing missing, p99.
+fn engine_targets(records: &[Record]) -> Vec<Target> {
+    let window = |engine: &str| {
+        records.iter().find(|r| {
+            r.workload == "chat"
+                && r.target == engine
+                && r.get("mode") == Some(&Val::Text("window".into()))
+        })
+    };
+    let (l13, l08) = (window("lesson13"), window("lesson08"));
+    let shape = l08.map_or("500 clients, 10 senders, 16 in flight".into(), |r| {
+        format!(
+            "{} clients, {} senders, {} in flight",
+            fmt(r.num("clients").unwrap_or(0.0)),
+            fmt(r.num("senders").unwrap_or(0.0)),
+            fmt(r.num("window").unwrap_or(0.0))
+        )
     });
+    let mut throughput = ratio_target(
+        format!("chat lines/s ({shape}): lesson13 / lesson08, none missing"),
+        0.9,
+        l13,
+        l08,
+        "deliveries_per_s",
+    );
+    let missing: f64 = [l13, l08]
+        .iter()
+        .flatten()
+        .map(|r| r.num("missing").unwrap_or(f64::NAN))
+        .sum();
+    if throughput.met.is_some() {
+        throughput.measured += &format!(", {} missing", fmt(missing));
+        throughput.met = throughput.met.map(|m| m && missing == 0.0);
+    }
+    throughput.goal += ", 0 missing";
+    let p99 = match (
+        l13.and_then(|r| r.num("p99_us")),
+        l08.and_then(|r| r.num("p99_us")),
+    ) {
+        (Some(a), Some(b)) if b > 0.0 => Target {
+            what: format!("chat p99 latency ({shape}): lesson13 / lesson08"),
+            goal: "<= 1.5x".into(),
+            measured: format!("{:.2} ms / {:.2} ms = {:.2}x", a / 1e3, b / 1e3, a / b),
+            met: Some(a / b <= 1.5),
+        },
+        _ => not_measured(
+            format!("chat p99 latency ({shape}): lesson13 / lesson08"),
+            "<= 1.5x",
+        ),
+    };
+    vec![throughput, p99]
+}
+// ANCHOR_END: engine_targets
+
+/// Lesson 08's chat figures in this run against the previous run's
+/// (`previous`: rows read from the book's results.md before it was
+/// overwritten). Within noise means at least 0.8x the lines per second.
+pub fn previous_targets(records: &[Record], previous: &[Value]) -> Vec<Target> {
+    let mut t = Vec::new();
+    for p in previous {
+        let (Some(clients), Some(mode)) = (p["clients"].as_f64(), p["mode"].as_str()) else {
+            continue;
+        };
+        if clients < 1000.0 {
+            continue; // small rooms: too fast to tell from noise on 2 CPUs
+        }
+        let now = records.iter().find(|r| {
+            r.workload == "chat"
+                && r.target == "lesson08"
+                && r.num("clients") == Some(clients)
+                && r.get("mode") == Some(&Val::Text(mode.into()))
+        });
+        let what = format!(
+            "chat lesson08 lines/s, {} clients, {mode}: this run / previous run",
+            fmt(clients)
+        );
+        t.push(
+            match (
+                now.and_then(|r| r.num("deliveries_per_s")),
+                p["deliveries_per_s"].as_f64(),
+            ) {
+                (Some(a), Some(b)) if b > 0.0 => Target {
+                    what,
+                    goal: ">= 0.8x (noise)".into(),
+                    measured: format!("{} / {} = {:.2}x", fmt(a), fmt(b), a / b),
+                    met: Some(a / b >= 0.8),
+                },
+                _ => not_measured(what, ">= 0.8x (noise)"),
+            },
+        );
+    }
+    t
+}
+
+/// Reads the rows of `engine` from the chat table of a `results.md` (this
+/// version's, with an `engine` column, or the older one that measured
+/// lesson 08 alone).
+pub fn parse_chat_rows(md: &str, engine: &str) -> Vec<Value> {
+    let mut lines = md
+        .lines()
+        .skip_while(|l| !l.starts_with("### Chat fan-out"));
+    let Some(header) = lines.find(|l| l.starts_with('|')) else {
+        return Vec::new();
+    };
+    let cols: Vec<&str> = header.split('|').map(str::trim).collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name);
+    let number = |s: &str| s.replace(',', "").parse::<f64>().ok();
+    let mut rows = Vec::new();
+    for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let cell = |name: &str| col(name).and_then(|i| cells.get(i).copied());
+        if col("engine").is_some() && cell("engine") != Some(engine) {
+            continue;
+        }
+        rows.push(serde_json::json!({
+            "clients": cell("clients").and_then(number),
+            "mode": cell("mode"),
+            "deliveries_per_s": cell("deliveries/s").and_then(number),
+            "p99_us": cell("p99 µs").and_then(number),
+        }));
+    }
+    rows
+}
+
+/// The targets as the suite prints them at the end of a run.
+pub fn targets_text(res: &Results) -> String {
+    let mut o = String::from("bench: targets\n");
+    for t in all_targets(res) {
+        let verdict = match t.met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "not measured",
+        };
+        let _ = writeln!(
+            o,
+            "  [{verdict}] {}: goal {}; measured {}",
+            t.what, t.goal, t.measured
+        );
+    }
+    o
+}
+
+/// The issue's targets plus the comparison with the previous run.
+fn all_targets(res: &Results) -> Vec<Target> {
+    let mut t = targets(&res.records);
+    if let Some(Value::Array(previous)) = res.machine.get("previous_chat") {
+        t.extend(previous_targets(&res.records, previous));
+    }
     t
 }
 
@@ -319,7 +482,7 @@ pub fn markdown(res: &Results, book: bool) -> String {
         o,
         "| target | goal | measured | verdict |\n|---|---|---|---|"
     );
-    for t in targets(&res.records) {
+    for t in all_targets(res) {
         let verdict = match t.met {
             Some(true) => "met",
             Some(false) => "**missed**",
@@ -374,11 +537,13 @@ pub fn markdown(res: &Results, book: bool) -> String {
         ),
         (
             "chat",
-            "Chat fan-out through lesson 08",
+            "Chat fan-out: lesson 08 (mio), lesson 13 (tokio), poll_chat (poll)",
             &[
+                ("engine", "target"),
                 ("clients", "clients"),
                 ("mode", "mode"),
                 ("senders", "senders"),
+                ("in flight", "window"),
                 ("lines", "messages"),
                 ("deliveries", "deliveries"),
                 ("missing", "missing"),
@@ -458,7 +623,12 @@ fn text(r: &Record, key: &str) -> String {
 }
 
 /// The charts this suite draws: file name and what it shows.
-pub const CHARTS: [&str; 3] = ["echo.svg", "connect.svg", "chat-latency.svg"];
+pub const CHARTS: [&str; 4] = [
+    "echo.svg",
+    "connect.svg",
+    "chat-latency.svg",
+    "chat-engines.svg",
+];
 
 /// Writes `results.md` and the charts into `out`, and, when `plots` is
 /// given (the book's `book/src/benchmarks`), the charts and the book's copy
@@ -477,26 +647,8 @@ pub fn write_all(res: &Results, out: &Path, plots: Option<&Path>) -> Result<()> 
     }
     let echo = plot::series(&res.records, "echo", "conns", "rt_per_s");
     let connect = plot::series(&res.records, "connect", "clients", "conns_per_s");
-    let mut chat = Vec::new();
-    for mode in ["one", "burst"] {
-        let rs: Vec<Record> = res
-            .records
-            .iter()
-            .filter(|r| r.workload == "chat" && r.get("mode") == Some(&Val::Text(mode.into())))
-            .cloned()
-            .collect();
-        for (key, what) in [("p50_us", "p50"), ("p99_us", "p99")] {
-            for mut s in plot::series(&rs, "chat", "clients", key) {
-                let how = if mode == "one" {
-                    "one line in flight"
-                } else {
-                    "burst (all lines at once)"
-                };
-                s.name = format!("{what}, {how}");
-                chat.push(s);
-            }
-        }
-    }
+    let chat = chat_latency_series(&res.records);
+    let engines = chat_mode_series(&res.records, "burst", "deliveries_per_s");
     for dir in dirs {
         if !echo.is_empty() {
             plot::line_chart(
@@ -521,15 +673,49 @@ pub fn write_all(res: &Results, out: &Path, plots: Option<&Path>) -> Result<()> 
         if !chat.is_empty() {
             plot::line_chart(
                 &dir.join(CHARTS[2]),
-                "Chat (lesson 08): delivery latency",
+                "Chat: delivery latency, one line in flight (p50, p99)",
                 "clients in the room",
                 "latency (µs)",
                 &chat,
                 YScale::Log,
             )?;
         }
+        if !engines.is_empty() {
+            plot::line_chart(
+                &dir.join(CHARTS[3]),
+                "Chat: lines delivered per second, every sender's lines at once",
+                "clients in the room",
+                "deliveries/s",
+                &engines,
+                YScale::Log,
+            )?;
+        }
     }
     Ok(())
+}
+
+/// p50 and p99 of every engine in `one` mode, one line per engine and
+/// percentile.
+fn chat_latency_series(records: &[Record]) -> Vec<plot::Series> {
+    let mut out = Vec::new();
+    for (key, what) in [("p50_us", "p50"), ("p99_us", "p99")] {
+        for mut s in chat_mode_series(records, "one", key) {
+            s.name = format!("{} {what}", s.name);
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// `key` against the number of clients, one series per engine, for the chat
+/// runs in `mode`.
+fn chat_mode_series(records: &[Record], mode: &str, key: &str) -> Vec<plot::Series> {
+    let rs: Vec<Record> = records
+        .iter()
+        .filter(|r| r.workload == "chat" && r.get("mode") == Some(&Val::Text(mode.into())))
+        .cloned()
+        .collect();
+    plot::series(&rs, "chat", "clients", key)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use common::{errln, outln};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::bulk::{self, BulkOpts};
 use crate::chat::{self, ChatMode, ChatOpts};
@@ -31,6 +31,7 @@ use crate::connect::{self, ConnectOpts};
 use crate::echo::{self, EchoOpts};
 use crate::measure::{self, RssMethod};
 use crate::record::Record;
+use crate::results::Results;
 use crate::udp::{self, UdpOpts};
 
 /// Flags of `suite`.
@@ -59,53 +60,6 @@ pub struct SuiteArgs {
     /// Seconds measured per run (default 3, smoke 0.5).
     #[arg(long, value_parser = common::args::parse_secs)]
     pub duration: Option<Duration>,
-}
-
-/// What a suite run produced (also what `results.json` holds).
-#[derive(Debug, Clone, Default)]
-pub struct Results {
-    /// Machine, settings and methods.
-    pub machine: Map<String, Value>,
-    /// One record per run.
-    pub records: Vec<Record>,
-    /// Cases that failed or produced no results.
-    pub problems: Vec<String>,
-}
-
-impl Results {
-    /// The JSON document.
-    pub fn json(&self) -> Value {
-        json!({
-            "machine": Value::Object(self.machine.clone()),
-            "results": self.records.iter().map(Record::json).collect::<Vec<_>>(),
-            "problems": self.problems,
-        })
-    }
-}
-
-/// Reads a `results.json`.
-pub fn load_results(path: &Path) -> Result<Results> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let v: Value =
-        serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
-    let machine = v["machine"].as_object().cloned().unwrap_or_default();
-    let records = v["results"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Record::from_json).collect())
-        .unwrap_or_default();
-    let problems = v["problems"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Results {
-        machine,
-        records,
-        problems,
-    })
 }
 
 // ---------------------------------------------------------------- servers
@@ -333,6 +287,30 @@ impl Bins {
         d.args.extend(["--queue".to_string(), "64".to_string()]);
         d
     }
+    fn lesson08(&self) -> Design {
+        Design::new(
+            "lesson08",
+            self.lesson("lesson08-select-chat"),
+            &["server", "--port", "0"],
+            None,
+        )
+    }
+    fn lesson13(&self) -> Design {
+        Design::new(
+            "lesson13",
+            self.lesson("lesson13-async-chat"),
+            &["server", "--port", "0"],
+            None,
+        )
+    }
+    fn poll_chat(&self) -> Design {
+        Design::new(
+            "poll_chat",
+            self.dir.join("examples").join("poll_chat"),
+            &["--port", "0"],
+            None,
+        )
+    }
     fn reference(&self, greeting: bool) -> Design {
         let mut d = Design::new(
             "reference",
@@ -363,6 +341,10 @@ struct Plan {
     chat_clients: Vec<usize>,
     chat_messages: usize,
     chat_big: Option<usize>,
+    /// The sustained-throughput run: clients, senders, lines in flight each.
+    chat_window: (usize, usize, usize),
+    /// `--smoke`: the engines other than lesson 08 run the window run only.
+    smoke: bool,
     fetch_bytes: u64,
     fetch_runs: usize,
 }
@@ -378,6 +360,8 @@ impl Plan {
                 chat_clients: vec![10],
                 chat_messages: 20,
                 chat_big: None,
+                chat_window: (20, 4, 4),
+                smoke: true,
                 fetch_bytes: 8 << 20,
                 fetch_runs: 1,
             }
@@ -390,6 +374,8 @@ impl Plan {
                 chat_clients: vec![10, 100, 1000],
                 chat_messages: 100,
                 chat_big: Some(10_000),
+                chat_window: (500, 10, 16),
+                smoke: false,
                 fetch_bytes: 1 << 30,
                 fetch_runs: 5,
             }
@@ -397,111 +383,199 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Every chat run, the same for each engine.
+    fn chat_runs(&self) -> Vec<ChatRun> {
+        let mut runs = Vec::new();
+        for &clients in &self.chat_clients {
+            for mode in [ChatMode::One, ChatMode::Burst] {
+                runs.push(ChatRun {
+                    clients,
+                    mode,
+                    senders: 10,
+                    messages: self.chat_messages,
+                });
+            }
+        }
+        let (clients, senders, _) = self.chat_window;
+        runs.push(ChatRun {
+            clients,
+            mode: ChatMode::Window,
+            senders,
+            messages: 0,
+        });
+        if let Some(big) = self.chat_big {
+            runs.push(ChatRun {
+                clients: big,
+                mode: ChatMode::One,
+                senders: 1,
+                messages: 3,
+            });
+        }
+        runs
+    }
+
+    /// The workload's options for one run against design `d`.
+    fn chat_opts(&self, addr: SocketAddr, run: ChatRun, d: &Design) -> ChatOpts {
+        ChatOpts {
+            addr,
+            clients: run.clients,
+            senders: run.senders,
+            messages: run.messages,
+            mode: run.mode,
+            window: self.chat_window.2,
+            // The 10,000-client run only checks that a broadcast reaches
+            // everyone: no warm-up.
+            warmup: if run.clients > 1000 {
+                Duration::ZERO
+            } else {
+                self.warmup
+            },
+            duration: if run.mode == ChatMode::Window {
+                self.duration
+            } else {
+                self.duration.max(Duration::from_secs(1))
+            },
+            join_timeout: Duration::from_secs(600),
+            delivery_timeout: Duration::from_secs(10),
+            target: d.label.clone(),
+        }
+    }
+}
+
 /// One case of the suite: runs a workload against a fresh server.
 type Case<'a> = Box<dyn Fn() -> Result<Vec<Record>> + 'a>;
+/// A case and its name in the progress lines.
+type Named<'a> = (String, Case<'a>);
 
+// ANCHOR: suite_run
 /// Runs the suite and writes its files.
 pub fn run(args: &SuiteArgs) -> Result<()> {
     kill_children_on_signals()?;
-    let me = std::env::current_exe().context("find own executable")?;
-    let dir = match &args.bin_dir {
-        Some(d) => d.clone(),
-        None => me
-            .parent()
-            .map(Path::to_path_buf)
-            .context("own executable has no directory")?,
-    };
-    let bins = Bins { dir, me };
+    let bins = Bins::find(args)?;
     let plan = Plan::new(args);
-    let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
-    std::fs::create_dir_all(&args.out).with_context(|| format!("create {}", args.out.display()))?;
-    let logs = args.out.join("logs");
+    prepare_out_dir(&args.out)?;
+    let mut res = Results::default();
+    machine_info(&mut res.machine, args, &plan);
+    if let Some(previous) = args.plots.as_deref().and_then(previous_chat_rows) {
+        res.machine.insert("previous_chat".into(), previous);
+    }
+    let started = Instant::now();
+    let cases = cases(args, &bins, &plan);
+    run_cases(&cases, args.smoke, &mut res);
+    write_files(&mut res, args, started)?;
+    check_problems(&res, cases.len(), &args.only)
+}
+// ANCHOR_END: suite_run
+
+impl Bins {
+    /// `--bin-dir`, or the directory this program was started from.
+    fn find(args: &SuiteArgs) -> Result<Bins> {
+        let me = std::env::current_exe().context("find own executable")?;
+        let dir = match &args.bin_dir {
+            Some(d) => d.clone(),
+            None => me
+                .parent()
+                .map(Path::to_path_buf)
+                .context("own executable has no directory")?,
+        };
+        Ok(Bins { dir, me })
+    }
+}
+
+/// Creates `out` and empties its `logs/`, where servers' output goes.
+fn prepare_out_dir(out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
+    let logs = out.join("logs");
     if logs.exists() {
         std::fs::remove_dir_all(&logs).with_context(|| format!("clear {}", logs.display()))?;
     }
     if let Ok(mut l) = LOGS.lock() {
         *l = Some((logs, 0));
     }
+    Ok(())
+}
 
-    let mut res = Results::default();
-    machine_info(&mut res.machine, args, &plan);
-    let started = Instant::now();
-
-    let mut cases: Vec<(String, Case<'_>)> = Vec::new();
+/// Every case selected by `--only`, in the order they run.
+fn cases<'a>(args: &'a SuiteArgs, bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
+    let mut cases = Vec::new();
     if wanted("echo") {
-        for &n in &plan.echo_conns {
-            for d in [
-                bins.lesson05(),
-                bins.lesson06_sized(n),
-                bins.lesson06_default(),
-                bins.reference(true),
-            ] {
-                let plan = &plan;
-                cases.push((
-                    format!("echo {} conns={n}", d.label),
-                    Box::new(move || {
-                        with_server(&d, |addr| {
-                            echo::run(&EchoOpts {
-                                addr,
-                                conns: n,
-                                size: 64,
-                                warmup: plan.warmup,
-                                duration: plan.duration,
-                                greeting: d.greeting.clone(),
-                                threads: 1,
-                                target: d.label.clone(),
-                            })
-                        })
-                    }),
-                ));
-            }
-        }
+        cases.extend(echo_cases(bins, plan));
     }
     if wanted("connect") {
-        for &n in &plan.connect_clients {
-            for d in [
-                bins.lesson05(),
-                bins.lesson06_sized(n),
-                bins.lesson06_default(),
-                bins.reference(true),
-            ] {
-                let plan = &plan;
-                cases.push((
-                    format!("connect {} clients={n}", d.label),
-                    Box::new(move || {
-                        with_server(&d, |addr| {
-                            connect::run(&ConnectOpts {
-                                addr,
-                                clients: n,
-                                size: 64,
-                                warmup: plan.warmup,
-                                duration: plan.duration,
-                                greeting: d.greeting.clone(),
-                                target: d.label.clone(),
-                            })
-                        })
-                    }),
-                ));
-            }
-        }
+        cases.extend(connect_cases(bins, plan));
     }
     if wanted("bulk") {
-        let lesson03 = Design::new(
-            "lesson03",
-            bins.lesson("lesson03-echo"),
-            &["server", "--port", "0"],
-            None,
-        );
-        for d in [lesson03, bins.reference(false)] {
-            let plan = &plan;
+        cases.extend(bulk_cases(bins, plan));
+    }
+    if wanted("chat") {
+        cases.extend(chat_cases(bins, plan));
+    }
+    if wanted("udp") {
+        cases.extend(udp_cases(bins, plan));
+    }
+    if wanted("fetch") {
+        let out = &args.out;
+        let smoke = args.smoke;
+        cases.push((
+            "fetch lesson09 vs curl".into(),
+            Box::new(move || fetch_race(bins, plan, out, smoke)),
+        ));
+    }
+    cases
+}
+
+/// Echo round trips against lessons 05, 06 and the reference.
+fn echo_cases<'a>(bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let mut cases: Vec<Named<'a>> = Vec::new();
+    for &n in &plan.echo_conns {
+        for d in [
+            bins.lesson05(),
+            bins.lesson06_sized(n),
+            bins.lesson06_default(),
+            bins.reference(true),
+        ] {
             cases.push((
-                format!("bulk {}", d.label),
+                format!("echo {} conns={n}", d.label),
                 Box::new(move || {
                     with_server(&d, |addr| {
-                        bulk::run(&BulkOpts {
+                        echo::run(&EchoOpts {
                             addr,
-                            chunk: 64 * 1024,
-                            window: 1024 * 1024,
+                            conns: n,
+                            size: 64,
+                            warmup: plan.warmup,
+                            duration: plan.duration,
+                            greeting: d.greeting.clone(),
+                            threads: 1,
+                            target: d.label.clone(),
+                        })
+                    })
+                }),
+            ));
+        }
+    }
+    cases
+}
+
+/// Short connections against lessons 05, 06 and the reference.
+fn connect_cases<'a>(bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let mut cases: Vec<Named<'a>> = Vec::new();
+    for &n in &plan.connect_clients {
+        for d in [
+            bins.lesson05(),
+            bins.lesson06_sized(n),
+            bins.lesson06_default(),
+            bins.reference(true),
+        ] {
+            cases.push((
+                format!("connect {} clients={n}", d.label),
+                Box::new(move || {
+                    with_server(&d, |addr| {
+                        connect::run(&ConnectOpts {
+                            addr,
+                            clients: n,
+                            size: 64,
                             warmup: plan.warmup,
                             duration: plan.duration,
                             greeting: d.greeting.clone(),
@@ -512,87 +586,110 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
             ));
         }
     }
-    if wanted("chat") {
-        let lesson08 = Design::new(
-            "lesson08",
-            bins.lesson("lesson08-select-chat"),
-            &["server", "--port", "0"],
-            None,
-        );
-        let mut runs: Vec<(usize, ChatMode, usize, usize)> = Vec::new();
-        for &n in &plan.chat_clients {
-            for mode in [ChatMode::One, ChatMode::Burst] {
-                runs.push((n, mode, 10, plan.chat_messages));
-            }
-        }
-        if let Some(big) = plan.chat_big {
-            runs.push((big, ChatMode::One, 1, 3));
-        }
-        for (n, mode, senders, messages) in runs {
-            let d = lesson08.clone();
-            let plan = &plan;
-            cases.push((
-                format!("chat {} clients={n} mode={}", d.label, mode.name()),
-                Box::new(move || {
-                    with_server(&d, |addr| {
-                        chat::run(&ChatOpts {
-                            addr,
-                            clients: n,
-                            senders,
-                            messages,
-                            mode,
-                            // The 10,000-client run only checks that a
-                            // broadcast reaches everyone: no warm-up.
-                            warmup: if n > 1000 {
-                                Duration::ZERO
-                            } else {
-                                plan.warmup
-                            },
-                            duration: plan.duration.max(Duration::from_secs(1)),
-                            join_timeout: Duration::from_secs(600),
-                            delivery_timeout: Duration::from_secs(10),
-                            target: d.label.clone(),
-                        })
-                    })
-                }),
-            ));
-        }
-    }
-    if wanted("udp") {
-        let d = Design::new(
-            "lesson07",
-            bins.lesson("lesson07-udp"),
-            &["server", "--port", "0"],
-            None,
-        );
-        let plan = &plan;
+    cases
+}
+
+/// One streaming connection through lesson 03 and the reference.
+fn bulk_cases<'a>(bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let lesson03 = Design::new(
+        "lesson03",
+        bins.lesson("lesson03-echo"),
+        &["server", "--port", "0"],
+        None,
+    );
+    let mut cases: Vec<Named<'a>> = Vec::new();
+    for d in [lesson03, bins.reference(false)] {
         cases.push((
-            "udp lesson07".into(),
+            format!("bulk {}", d.label),
             Box::new(move || {
                 with_server(&d, |addr| {
-                    udp::run(&UdpOpts {
+                    bulk::run(&BulkOpts {
                         addr,
-                        size: 64,
-                        timeout: Duration::from_millis(200),
+                        chunk: 64 * 1024,
+                        window: 1024 * 1024,
                         warmup: plan.warmup,
                         duration: plan.duration,
+                        greeting: d.greeting.clone(),
                         target: d.label.clone(),
                     })
                 })
             }),
         ));
     }
-    if wanted("fetch") {
-        let plan = &plan;
-        let bins = &bins;
-        let out = &args.out;
-        let smoke = args.smoke;
-        cases.push((
-            "fetch lesson09 vs curl".into(),
-            Box::new(move || fetch_race(bins, plan, out, smoke)),
-        ));
-    }
+    cases
+}
 
+/// One chat run: clients, pacing, senders, lines per sender.
+#[derive(Debug, Clone, Copy)]
+struct ChatRun {
+    clients: usize,
+    mode: ChatMode,
+    senders: usize,
+    messages: usize,
+}
+
+// ANCHOR: chat_cases
+/// The chat room on its three engines: lesson 08 (mio), lesson 13 (tokio)
+/// and lesson 08's `poll_chat` example (poll(2)), on the same runs.
+fn chat_cases<'a>(bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let mut cases: Vec<Named<'a>> = Vec::new();
+    for (design, max_clients) in [
+        (bins.lesson08(), usize::MAX),
+        (bins.lesson13(), usize::MAX),
+        // poll(2) passes every descriptor on every call, and the example
+        // does not raise its descriptor limit: the smaller rooms only.
+        (bins.poll_chat(), 1000),
+    ] {
+        for run in plan.chat_runs() {
+            let short_smoke =
+                plan.smoke && design.label != "lesson08" && run.mode != ChatMode::Window;
+            if run.clients > max_clients || short_smoke {
+                continue;
+            }
+            let d = design.clone();
+            cases.push((
+                format!(
+                    "chat {} clients={} mode={}",
+                    d.label,
+                    run.clients,
+                    run.mode.name()
+                ),
+                Box::new(move || with_server(&d, |addr| chat::run(&plan.chat_opts(addr, run, &d)))),
+            ));
+        }
+    }
+    cases
+}
+// ANCHOR_END: chat_cases
+
+/// Datagram round trips against lesson 07.
+fn udp_cases<'a>(bins: &'a Bins, plan: &'a Plan) -> Vec<Named<'a>> {
+    let d = Design::new(
+        "lesson07",
+        bins.lesson("lesson07-udp"),
+        &["server", "--port", "0"],
+        None,
+    );
+    vec![(
+        "udp lesson07".into(),
+        Box::new(move || {
+            with_server(&d, |addr| {
+                udp::run(&UdpOpts {
+                    addr,
+                    size: 64,
+                    timeout: Duration::from_millis(200),
+                    warmup: plan.warmup,
+                    duration: plan.duration,
+                    target: d.label.clone(),
+                })
+            })
+        }),
+    )]
+}
+
+/// Runs every case in turn, printing each result line; a case that fails
+/// or measures nothing is a problem, and the suite goes on.
+fn run_cases(cases: &[Named<'_>], smoke: bool, res: &mut Results) {
     let total = cases.len();
     for (i, (name, case)) in cases.iter().enumerate() {
         outln!("bench [{}/{total}] {name}", i + 1);
@@ -600,7 +697,7 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
             Ok(records) => {
                 for r in records {
                     outln!("{}", r.line());
-                    if let Some(why) = empty_result(&r, args.smoke) {
+                    if let Some(why) = empty_result(&r, smoke) {
                         res.problems.push(format!("{name}: {why}"));
                         errln!("bench: {name}: {why}");
                     }
@@ -613,20 +710,24 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
             }
         }
     }
+}
+
+/// Writes results.json, results.md and the charts, and prints the targets.
+fn write_files(res: &mut Results, args: &SuiteArgs, started: Instant) -> Result<()> {
     res.machine
         .insert("loadavg_end".into(), Value::from(loadavg()));
     res.machine.insert(
         "suite_secs".into(),
         Value::from((started.elapsed().as_secs_f64() * 10.0).round() / 10.0),
     );
-
     let json_path = args.out.join("results.json");
     std::fs::write(
         &json_path,
         serde_json::to_string_pretty(&res.json())? + "\n",
     )
     .with_context(|| format!("write {}", json_path.display()))?;
-    crate::report::write_all(&res, &args.out, args.plots.as_deref())?;
+    crate::report::write_all(res, &args.out, args.plots.as_deref())?;
+    outln!("{}", crate::report::targets_text(res));
     outln!(
         "bench: wrote {}, {} and charts ({} runs in {:.0} s)",
         json_path.display(),
@@ -634,8 +735,13 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
         res.records.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Fails when nothing ran or some case failed.
+fn check_problems(res: &Results, total: usize, only: &[String]) -> Result<()> {
     if total == 0 {
-        bail!("no workload selected (--only {:?})", args.only);
+        bail!("no workload selected (--only {only:?})");
     }
     if !res.problems.is_empty() {
         bail!(
@@ -645,6 +751,15 @@ pub fn run(args: &SuiteArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Lesson 08's chat rows of the previous run, read from the book's copy of
+/// the tables (`<plots>/results.md`) before this run overwrites it: its
+/// figures after a change are compared with its figures before.
+fn previous_chat_rows(plots: &Path) -> Option<Value> {
+    let md = std::fs::read_to_string(plots.join("results.md")).ok()?;
+    let rows = crate::report::parse_chat_rows(&md, "lesson08");
+    (!rows.is_empty()).then(|| Value::from(rows))
 }
 
 /// Starts a design's server, runs `work` against it, checks it survived.

@@ -280,6 +280,7 @@ fn chat_opts(addr: SocketAddr, mode: chat::ChatMode) -> chat::ChatOpts {
         senders: 3,
         messages: 5,
         mode,
+        window: 4,
         warmup: Duration::from_millis(50),
         duration: Duration::from_secs(10),
         join_timeout: Duration::from_secs(10),
@@ -303,6 +304,43 @@ fn chat_counts_every_delivery() {
         );
         assert!(r.num("p50_us").unwrap() > 0.0);
     }
+}
+
+/// Window mode keeps lines flowing for the measured time and still counts
+/// every delivery: a sender never has more than its window in flight, so the
+/// run sends many more lines than one window's worth.
+#[test]
+fn chat_window_counts_every_delivery() {
+    let mut opts = chat_opts(fake_chat(None), chat::ChatMode::Window);
+    opts.duration = Duration::from_millis(300);
+    let r = chat::run(&opts).unwrap();
+    let messages = int(&r, "messages");
+    assert!(messages > 3 * 4, "more than one window per sender: {r:?}");
+    assert_eq!(int(&r, "window"), 4);
+    assert_eq!(int(&r, "deliveries"), messages * 11, "{r:?}");
+    assert_eq!(
+        int(&r, "missing") + int(&r, "errors") + int(&r, "disorder"),
+        0
+    );
+}
+
+/// The chat table of a results.md is read back: the new one by engine, the
+/// old one (lesson 08 only, no engine column) whole.
+#[test]
+fn previous_chat_rows_are_read_from_results_md() {
+    let old = "### Chat fan-out through lesson 08\n\n\
+| clients | mode | senders | deliveries/s | p99 µs |\n|---|---:|---:|---:|---:|\n\
+| 1,000 | one | 10 | 159,859 | 8,164 |\n\n### UDP\n";
+    let rows = loadgen::report::parse_chat_rows(old, "lesson08");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["clients"].as_f64(), Some(1000.0));
+    assert_eq!(rows[0]["mode"].as_str(), Some("one"));
+    assert_eq!(rows[0]["deliveries_per_s"].as_f64(), Some(159_859.0));
+    let new = "### Chat fan-out: engines\n\n| engine | clients | mode | deliveries/s |\n|---|---:|---:|---:|\n\
+| lesson13 | 10 | one | 5 |\n| lesson08 | 10 | burst | 7 |\n";
+    let rows = loadgen::report::parse_chat_rows(new, "lesson08");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["mode"].as_str(), Some("burst"));
 }
 
 /// Lines that do not arrive are reported as missing.

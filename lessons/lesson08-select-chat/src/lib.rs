@@ -44,7 +44,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use common::{Shutdown, errln, outln};
+use common::{Shutdown, errln};
 
 mod accept_pause;
 pub mod chat;
@@ -137,13 +137,7 @@ pub fn run(args: Args) -> Result<()> {
                 ..Config::default()
             };
             let s = serve(listener, &shutdown, &config, Some(Box::new(io::stdin())))?;
-            outln!(
-                "shut down: served {} clients (at most {} at once), relayed {} messages, dropped {} slow readers",
-                s.clients,
-                s.peak,
-                s.messages,
-                s.slow_dropped
-            );
+            common::summaryln!("{s}");
             Ok(())
         }
         Command::Client(a) => client::run(&a),

@@ -1,0 +1,26 @@
+//! Exercise 13-1: keep the executor free.
+//!
+//! `slow_checksum` stands for any blocking call (a file read, a DNS lookup
+//! through `getaddrinfo`, a heavy computation). Call it from async code
+//! without stopping every other task on the runtime's one thread.
+
+use std::thread;
+use std::time::Duration;
+
+/// A blocking checksum: it takes `delay` of wall time, like a slow disk.
+pub fn slow_checksum(data: &[u8], delay: Duration) -> u64 {
+    thread::sleep(delay);
+    data.iter().fold(0u64, |acc, &b| {
+        acc.wrapping_mul(31).wrapping_add(u64::from(b))
+    })
+}
+
+/// Computes `slow_checksum(&data, delay)` without blocking the runtime:
+/// other tasks keep running while it works.
+pub async fn checksum(data: Vec<u8>, delay: Duration) -> u64 {
+    // The blocking pool is a set of ordinary threads next to the runtime's
+    // own: the call blocks one of them, and this task simply waits for it.
+    tokio::task::spawn_blocking(move || slow_checksum(&data, delay))
+        .await
+        .expect("the checksum thread panicked")
+}
