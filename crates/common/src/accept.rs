@@ -189,7 +189,7 @@ mod tests {
         let got = next_connection(&Shutdown::new(), || {
             calls.set(calls.get() + 1);
             match calls.get() {
-                1 => Err(io::Error::from_raw_os_error(24)),
+                1 => Err(io::Error::from_raw_os_error(libc::EMFILE)),
                 2 => Err(io::Error::from(io::ErrorKind::ConnectionAborted)),
                 _ => Ok("conn"),
             }
@@ -200,8 +200,10 @@ mod tests {
 
     #[test]
     fn fatal_errors_are_returned() {
-        let got = next_connection::<()>(&Shutdown::new(), || Err(io::Error::from_raw_os_error(22)));
-        assert_eq!(got.unwrap_err().raw_os_error(), Some(22));
+        let got = next_connection::<()>(&Shutdown::new(), || {
+            Err(io::Error::from_raw_os_error(libc::EINVAL))
+        });
+        assert_eq!(got.unwrap_err().raw_os_error(), Some(libc::EINVAL));
     }
 
     #[test]
@@ -214,7 +216,7 @@ mod tests {
             if calls.get() == 3 {
                 s.trigger();
             }
-            Err(io::Error::from_raw_os_error(24))
+            Err(io::Error::from_raw_os_error(libc::EMFILE))
         });
         assert_eq!(got.unwrap(), None);
     }
@@ -225,7 +227,7 @@ mod tests {
         let s = shutdown.clone();
         let got = next_connection::<()>(&shutdown, || {
             s.trigger();
-            Err(io::Error::from_raw_os_error(22))
+            Err(io::Error::from_raw_os_error(libc::EINVAL))
         });
         assert_eq!(got.unwrap(), None);
     }

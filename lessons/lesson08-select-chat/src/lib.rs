@@ -44,7 +44,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use common::{Shutdown, errln};
+use common::Shutdown;
 
 mod accept_pause;
 pub mod chat;
@@ -93,6 +93,17 @@ pub struct ServerArgs {
     pub quiet: bool,
 }
 
+impl ServerArgs {
+    /// The server settings these flags ask for (lesson 13 uses them too).
+    pub fn config(&self) -> Config {
+        Config {
+            idle_timeout: self.idle_timeout,
+            quiet: self.quiet,
+            ..Config::default()
+        }
+    }
+}
+
 /// Flags of `client`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClientArgs {
@@ -117,25 +128,14 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Server(a) => {
             // Before any socket exists, so none can become "stdin".
-            limits::guard_stdio();
-            let fd_limit = match limits::raise_fd_limit() {
-                Ok(n) => n.to_string(),
-                Err(e) => {
-                    errln!("warning: could not raise the descriptor limit: {e}");
-                    "unknown".to_string()
-                }
-            };
+            let fd_limit = limits::prepare_process();
             let listener = common::addr::bind_tcp(&a.host.address, a.port)?;
             let addr = listener.local_addr().context("local address")?;
             common::ready::announce(format_args!("{addr} (descriptor limit {fd_limit})"))
                 .context("write ready line")?;
             let shutdown = Shutdown::new();
             shutdown.on_signals()?;
-            let config = Config {
-                idle_timeout: a.idle_timeout,
-                quiet: a.quiet,
-                ..Config::default()
-            };
+            let config = a.config();
             let s = serve(listener, &shutdown, &config, Some(Box::new(io::stdin())))?;
             common::summaryln!("{s}");
             Ok(())

@@ -16,6 +16,21 @@ pub fn raise_fd_limit() -> std::io::Result<u64> {
 }
 // ANCHOR_END: raise_limit
 
+/// What a chat server does before it opens any socket: [`guard_stdio`],
+/// then [`raise_fd_limit`]. Returns the new limit as text for the ready
+/// line, or `unknown` after a one-line warning (the server still runs, with
+/// fewer clients).
+pub fn prepare_process() -> String {
+    guard_stdio();
+    match raise_fd_limit() {
+        Ok(n) => n.to_string(),
+        Err(e) => {
+            common::errln!("warning: could not raise the descriptor limit: {e}");
+            "unknown".to_string()
+        }
+    }
+}
+
 /// Makes sure descriptors 0, 1 and 2 are open, by opening `/dev/null` into
 /// any that are not.
 ///

@@ -17,7 +17,6 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use common::errln;
 use lesson08_select_chat::{ClientArgs, ServerArgs, limits};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -54,21 +53,11 @@ pub fn run(args: Args) -> Result<()> {
         // The client is lesson 08's: the protocol has not changed.
         Command::Client(a) => return lesson08_select_chat::client::run(&a),
     };
-    limits::guard_stdio();
-    let fd_limit = match limits::raise_fd_limit() {
-        Ok(n) => n.to_string(),
-        Err(e) => {
-            errln!("warning: could not raise the descriptor limit: {e}");
-            "unknown".to_string()
-        }
-    };
+    // As lesson 08: stdio guarded, the descriptor limit raised.
+    let fd_limit = limits::prepare_process();
     let listener = common::addr::bind_tcp(&a.host.address, a.port)?;
     let addr = listener.local_addr().context("local address")?;
-    let config = Config {
-        idle_timeout: a.idle_timeout,
-        quiet: a.quiet,
-        ..Config::default()
-    };
+    let config = a.config();
     let s = server::runtime()?.block_on(async {
         // Signal handlers first, so a signal right after the ready line is
         // a clean stop, not the default "terminate at once".

@@ -1,5 +1,4 @@
-//! Wrong: calls the blocking function inside the task, so the runtime's
-//! one thread sleeps and no other task runs meanwhile.
+//! Calls the blocking function inside the task: the runtime's one thread sleeps and no other task runs meanwhile.
 //!
 //! Exercise 13-1: keep the executor free.
 //!
