@@ -154,7 +154,10 @@ bench:
 	$(CARGO) build --release --locked $(BENCH_PKGS)
 	$(CARGO) build --release --locked -p lesson08-select-chat --example poll_chat
 	$(BENCH_TARGET)/release/loadgen suite --bin-dir $(BENCH_TARGET)/release \
-	  --out $(BENCH_TARGET)/bench --plots book/src/benchmarks
+	  --out $(BENCH_TARGET)/bench --plots book/src/benchmarks 2>&1 | tee $(BENCH_TARGET)/bench/run.log
+	@# The chapter shows this run's start and its targets: an excerpt of the real output.
+	{ echo '$$ make bench'; echo '...'; sed -n '1,3p' $(BENCH_TARGET)/bench/run.log; echo '...'; \
+	  sed -n '/^bench: targets/,$$p' $(BENCH_TARGET)/bench/run.log; } > book/src/benchmarks/run.txt
 
 # make bench-smoke: every workload for a moment on debug builds; fails when
 # one produces no results. Checks the harness, measures nothing.
