@@ -388,7 +388,8 @@ pub fn hint_text(root: &Path, ex: &Exercise) -> String {
 }
 
 /// Every exercise's section exists in its chapter, and no hint carries its
-/// own link or path (the runner adds the pointer). Run by `check-includes`.
+/// own link or path (the runner adds the pointer), and every hint exists in
+/// English and Chinese. Run by `check-includes`.
 pub fn check_pointers(root: &Path) -> Result<usize, Vec<String>> {
     let all = discover(root).map_err(|e| vec![e])?;
     let mut problems = Vec::new();
@@ -397,6 +398,10 @@ pub fn check_pointers(root: &Path) -> Result<usize, Vec<String>> {
             problems.push(format!("exercise {}: {e}", ex.id));
         }
         for name in ["hint.md", "hint.zh-CN.md"] {
+            // Every hint has its Chinese version (shown when LANG starts with zh).
+            if !ex.dir.join(name).is_file() {
+                problems.push(format!("exercise {}: {name} is missing", ex.id));
+            }
             let text = fs::read_to_string(ex.dir.join(name)).unwrap_or_default();
             if text.contains("](") || text.contains("book/src") || text.contains(".md") {
                 problems.push(format!(
