@@ -228,8 +228,7 @@ pub fn fetch<W: Write>(
     open: impl FnOnce() -> Result<W>,
 ) -> Result<Outcome> {
     let mut url = Url::parse(url).with_context(|| format!("URL {url:?}"))?;
-    // The -H headers; credentials among them are dropped if a redirect
-    // leads to another host (see `CREDENTIALS`).
+    // The -H headers; credentials are dropped on a redirect to another host.
     let mut headers = opts.headers.clone();
     let mut open = Some(open);
     let mut out: Option<W> = None;

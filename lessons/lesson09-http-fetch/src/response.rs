@@ -573,8 +573,7 @@ fn copy_chunked<R: BufRead, W: Write + ?Sized>(r: &mut R, out: &mut W) -> Result
             return Err(HttpError::BadChunkEnd);
         }
     }
-    // Trailer fields (rare: checksums, signatures) until an empty line.
-    // They are checked and dropped; a real client would offer them to the caller.
+    // Trailer fields (rare: checksums) until an empty line: checked, then dropped.
     let mut trailers = 0;
     let mut budget = MAX_HEAD;
     loop {

@@ -223,6 +223,7 @@ pub fn emfile(env: &crate::Env) -> Result<Observed> {
         ),
     })
 }
+// ANCHOR_END: emfile
 
 /// What [`emfile`] runs, for error messages.
 fn child_context(exe: &Path) -> String {
@@ -241,6 +242,7 @@ fn parse_child_report(line: &str) -> Option<(i32, u32)> {
     }
 }
 
+// ANCHOR: emfile_child
 /// The child's side of [`emfile`]: opens sockets (and keeps them) until
 /// `socket()` fails, then prints `errno <n> after <k> sockets`.
 ///
@@ -265,7 +267,7 @@ pub fn emfile_child(out: &mut impl Write) -> Result<()> {
         held.len()
     )
 }
-// ANCHOR_END: emfile
+// ANCHOR_END: emfile_child
 
 // ANCHOR: epipe
 /// EPIPE (32): writing to a connection the peer has closed.

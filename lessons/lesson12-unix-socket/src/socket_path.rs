@@ -118,15 +118,14 @@ fn describe(kind: FileType) -> &'static str {
 /// The socket file a server created. Dropping it removes the file, if the
 /// file at the path is still this one.
 ///
-/// Drop runs on every way out of `run`: a normal return, an error, and the
-/// graceful shutdown after SIGINT or SIGTERM. It cannot run after SIGKILL
-/// or a power cut, which is why [`clear_stale`] exists.
+/// Drop runs on every way out of `run` (return, error, SIGINT/SIGTERM), but
+/// not after SIGKILL or a power cut, which is why [`clear_stale`] exists.
 #[derive(Debug)]
 pub struct SocketFile {
     /// Where the socket lives.
     path: PathBuf,
-    /// Device and inode of the file `bind()` created: its identity, which a
-    /// name does not have (the name can be re-used for a new file).
+    /// Device and inode of the file `bind()` created: its identity (a name
+    /// can be re-used for a new file).
     id: (u64, u64),
 }
 
