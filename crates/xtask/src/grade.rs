@@ -151,9 +151,13 @@ fn run_job(job: &Job, work: &Path) -> Row {
     let Some(exe) = &job.exe else {
         return row;
     };
+    // One test at a time: every test of a submission shares `work`, and a
+    // hostile test that deletes it must not pull it away from a sibling
+    // starting in parallel (the runner recreates it before each test).
+    // Submissions still run side by side.
     let verdict = fs::create_dir_all(work)
         .map_err(|e| e.to_string())
-        .and_then(|()| runner::run_tests(exe, &job.ex, work, 2, &|_| {}))
+        .and_then(|()| runner::run_tests(exe, &job.ex, work, 1, &|_| {}))
         .map(Verdict::Tests);
     match verdict {
         Ok(v) => {
