@@ -262,7 +262,7 @@ pub fn selftest(root: &Path) -> Result<(), String> {
             .ok_or(format!("no exercise {id}"))?;
         let starter = fs::read_to_string(ex.dir.join("starter.rs")).map_err(|e| e.to_string())?;
         let solution = fs::read_to_string(ex.dir.join("solution.rs")).map_err(|e| e.to_string())?;
-        // The first `todo!(` loops forever instead, printing as it goes (a
+        // The first todo marker (`model::TODO_MARKER`) loops forever instead, printing as it goes (a
         // hang that also floods stdout); the macro goes after the file's
         // `//!` header, where inner doc comments must stay first.
         let body = starter.replacen(model::TODO_MARKER, "hang!(", 1);

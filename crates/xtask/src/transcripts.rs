@@ -519,6 +519,13 @@ struct Proc {
     status: Option<ExitStatus>,
 }
 
+/// `pid 123` / `pid=123` in output, renumbered in order of appearance.
+static PID: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| Regex::new(r"(pid[= ])(\d+)").expect("valid regex"));
+/// `:12345`, a five-digit port after a colon (renumbered when ephemeral).
+static EPHEMERAL: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| Regex::new(r"(:)(\d{5})\b").expect("valid regex"));
+
 /// One scenario in progress.
 struct Run<'a> {
     scenario: &'a Scenario,
@@ -532,7 +539,8 @@ struct Run<'a> {
     procs: HashMap<String, Proc>,
     last_status: HashMap<String, i32>,
     replaces: Vec<(Regex, String)>,
-    ports: Vec<(String, String)>,
+    /// A declared port's pattern in output (compiled once), and what is shown.
+    ports: Vec<(Regex, String)>,
     paths: Vec<(String, String)>,
     ephemeral: HashMap<u32, u32>,
     pids: HashMap<u32, u32>,
@@ -606,7 +614,8 @@ impl Run<'_> {
                     .map_err(|e| format!("find a free port: {e}"))?
                     .port()
                     .to_string();
-                self.ports.push((port.clone(), shown.clone()));
+                let pattern = Regex::new(&format!(r"(^|[:\s=]){port}\b")).expect("valid regex");
+                self.ports.push((pattern, shown.clone()));
                 self.vars.insert(var.clone(), (port, shown.clone()));
             }
             Step::Dir { var, shown } => {
@@ -963,11 +972,10 @@ impl Run<'_> {
         for (from, to) in &self.paths {
             s = s.replace(from.as_str(), to);
         }
-        for (port, shown) in &self.ports {
-            let re = Regex::new(&format!(r"(^|[:\s=]){port}\b")).expect("valid regex");
+        for (re, shown) in &self.ports {
             s = re.replace_all(&s, format!("${{1}}{shown}")).into_owned();
         }
-        let pid = Regex::new(r"(pid[= ])(\d+)").expect("valid regex");
+        let pid = &*PID;
         let found: Vec<u32> = pid
             .captures_iter(&s)
             .filter_map(|c| c[2].parse().ok())
@@ -982,7 +990,7 @@ impl Run<'_> {
                 format!("{}{}", &c[1], pids.get(&n).copied().unwrap_or(n))
             })
             .into_owned();
-        let eph = Regex::new(r"(:)(\d{5})\b").expect("valid regex");
+        let eph = &*EPHEMERAL;
         let found: Vec<u32> = eph
             .captures_iter(&s)
             .filter_map(|c| c[2].parse().ok())

@@ -51,18 +51,29 @@ pub fn spawn(
 }
 
 fn read_lines(input: Box<dyn Read + Send>, tx: &SyncSender<ConsoleEvent>, waker: &Waker) {
-    let mut lines = LineReader::new(input, MAX_LINE);
-    loop {
-        let event = match lines.read_line() {
+    for event in events(input) {
+        // A send error means the loop is gone (the server is shutting down).
+        if tx.send(event).is_err() || waker.wake().is_err() {
+            return;
+        }
+    }
+}
+
+/// The console's input as events: each line, then one `Closed` (EOF or a
+/// read error) after which the iterator ends. Lesson 13 reads its console
+/// through this too.
+pub fn events(input: Box<dyn Read + Send>) -> impl Iterator<Item = ConsoleEvent> {
+    let mut lines = Some(LineReader::new(input, MAX_LINE));
+    std::iter::from_fn(move || {
+        let event = match lines.as_mut()?.read_line() {
             Ok(Some(line)) => ConsoleEvent::Line(line),
             Ok(None) => ConsoleEvent::Closed(None),
             Err(e) => ConsoleEvent::Closed(Some(e.to_string())),
         };
-        let last = matches!(event, ConsoleEvent::Closed(_));
-        // A send error means the loop is gone (the server is shutting down).
-        if tx.send(event).is_err() || waker.wake().is_err() || last {
-            return;
+        if matches!(event, ConsoleEvent::Closed(_)) {
+            lines = None;
         }
-    }
+        Some(event)
+    })
 }
 // ANCHOR_END: console

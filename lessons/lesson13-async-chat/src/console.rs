@@ -10,9 +10,7 @@ use std::io::Read;
 use std::thread;
 
 use anyhow::{Context, Result};
-use common::LineReader;
-use lesson08_select_chat::console::ConsoleEvent;
-use lesson08_select_chat::protocol::MAX_LINE;
+use lesson08_select_chat::console::{self, ConsoleEvent};
 use tokio::sync::mpsc;
 
 /// Lines the console thread may get ahead of the server.
@@ -27,16 +25,10 @@ pub fn spawn(input: Box<dyn Read + Send>) -> Result<mpsc::Receiver<ConsoleEvent>
     thread::Builder::new()
         .name("console".into())
         .spawn(move || {
-            let mut lines = LineReader::new(input, MAX_LINE);
-            loop {
-                let event = match lines.read_line() {
-                    Ok(Some(line)) => ConsoleEvent::Line(line),
-                    Ok(None) => ConsoleEvent::Closed(None),
-                    Err(e) => ConsoleEvent::Closed(Some(e.to_string())),
-                };
-                let last = matches!(event, ConsoleEvent::Closed(_));
+            // Lesson 08's reader: each line, then one `Closed`.
+            for event in console::events(input) {
                 // An error means the server is gone (shutting down).
-                if tx.blocking_send(event).is_err() || last {
+                if tx.blocking_send(event).is_err() {
                     return;
                 }
             }
