@@ -116,14 +116,25 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// The slot the next [`Clients::insert`] will use (to register the
-    /// socket under its token first).
-    pub fn next_slot(&self) -> usize {
-        self.free.last().copied().unwrap_or(self.slots.len())
+    /// Registers a new connection for READABLE under the token of the slot
+    /// it gets, with at most `max_output` bytes of output pending; returns
+    /// its slot.
+    pub fn add(
+        &mut self,
+        mut stream: TcpStream,
+        registry: &Registry,
+        max_output: usize,
+    ) -> io::Result<usize> {
+        // Chat lines are small and must go out at once, not wait to be
+        // merged with the next one (Nagle's algorithm).
+        let _ = stream.set_nodelay(true);
+        let id = self.free.last().copied().unwrap_or(self.slots.len());
+        registry.register(&mut stream, Token(id), Interest::READABLE)?;
+        Ok(self.insert(Conn::new(stream, max_output)))
     }
 
-    /// Adds a connection in [`Clients::next_slot`]; returns its slot.
-    pub fn insert(&mut self, conn: Conn) -> usize {
+    /// Puts a connection in the first free slot; returns the slot.
+    fn insert(&mut self, conn: Conn) -> usize {
         self.open += 1;
         match self.free.pop() {
             Some(id) => {
@@ -143,6 +154,44 @@ impl Clients {
         self.free.push(id);
         self.open -= 1;
         Some(conn)
+    }
+
+    /// Deregisters and closes connection `id`; false if it was gone. With
+    /// `reset`, the close is a reset (SO_LINGER 0): for a client whose queue
+    /// is full and so are the kernel's buffers, it frees that memory at once.
+    pub fn close(&mut self, id: usize, registry: &Registry, reset: bool) -> bool {
+        let Some(mut c) = self.remove(id) else {
+            return false;
+        };
+        let _ = registry.deregister(&mut c.stream);
+        if reset {
+            let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+        }
+        true
+    }
+
+    /// Starts an orderly close of connection `id` (see
+    /// [`Conn::start_leaving`]), and marks it to be flushed now, so the FIN
+    /// goes out.
+    pub fn start_leaving(&mut self, id: usize, deadline: Instant) {
+        if self.get_mut(id).is_some_and(|c| c.start_leaving(deadline)) {
+            self.mark_dirty(id);
+        }
+    }
+
+    /// The connections due at `now`: leaving ones past their deadline, and
+    /// open ones silent for `idle`.
+    pub fn due(&mut self, now: Instant, idle: Duration) -> (Vec<usize>, Vec<usize>) {
+        let (mut overstayed, mut idlers) = (Vec::new(), Vec::new());
+        for (id, c) in self.iter_mut() {
+            match c.leaving {
+                Some(l) if now >= l.deadline => overstayed.push(id),
+                Some(_) => {}
+                None if now.duration_since(c.last_heard) >= idle => idlers.push(id),
+                None => {}
+            }
+        }
+        (overstayed, idlers)
     }
 
     pub fn get_mut(&mut self, id: usize) -> Option<&mut Conn> {
@@ -170,6 +219,15 @@ impl Clients {
         conn.output.push_line(line)?;
         self.mark_dirty(id);
         Ok(())
+    }
+
+    /// Flushes connection `id` (see [`Conn::flush`]); one that is gone has
+    /// nothing to send.
+    pub fn flush(&mut self, id: usize, registry: &Registry) -> io::Result<()> {
+        match self.get_mut(id) {
+            Some(c) => c.flush(Token(id), registry),
+            None => Ok(()),
+        }
     }
 
     /// Puts connection `id` on the list of those to flush.

@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use common::{Shutdown, errln, outln};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::accept_pause::AcceptPause;
 use crate::chat::{self, Chat, Id, Out};
-use crate::clients::{Clients, Conn, Gone};
+use crate::clients::{Clients, Gone};
 pub use crate::config::{Config, Summary};
 use crate::console::{self, ConsoleEvent};
 
@@ -155,42 +155,31 @@ impl Server {
             }
             self.flush_dirty();
         }
-        self.close_all();
+        // Shutdown: everyone is told, and the line gets a moment to go out.
+        let goodbye = chat::GOODBYE.as_bytes();
+        self.clients
+            .say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
         Ok(())
     }
     // ANCHOR_END: event_loop
 
-    /// Shutdown: everyone is told, and the line gets a moment to go out.
-    fn close_all(&mut self) {
-        let goodbye = chat::GOODBYE.as_bytes();
-        let clients = &mut self.clients;
-        clients.say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
-    }
-
-    /// Takes in every connection waiting (see [`AcceptPause::accept_all`]).
+    /// Takes in every connection waiting (see [`AcceptPause::accept_all`]);
+    /// the chat greets each with the prompt.
     fn accept_all(&mut self, listener: &mut TcpListener, accept: &mut AcceptPause) {
         for (stream, peer) in accept.accept_all(listener, self.poll.registry()) {
-            self.add(stream, peer);
+            let registry = self.poll.registry();
+            let id = match self.clients.add(stream, registry, self.config.max_output) {
+                Ok(id) => id,
+                Err(e) => {
+                    errln!("register {peer}: {e}");
+                    continue;
+                }
+            };
+            self.summary.clients += 1;
+            self.summary.peak = self.summary.peak.max(self.clients.open());
+            let out = self.chat.connected(Id(id), peer);
+            self.apply(out);
         }
-    }
-
-    /// Takes a new connection in; the chat greets it with the prompt.
-    fn add(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr) {
-        // Chat lines are small and must go out at once, not wait to be
-        // merged with the next one (Nagle's algorithm).
-        let _ = stream.set_nodelay(true);
-        let id = self.clients.next_slot();
-        let registry = self.poll.registry();
-        if let Err(e) = registry.register(&mut stream, Token(id), Interest::READABLE) {
-            errln!("register {peer}: {e}");
-            return;
-        }
-        self.clients
-            .insert(Conn::new(stream, self.config.max_output));
-        self.summary.clients += 1;
-        self.summary.peak = self.summary.peak.max(self.clients.open());
-        let out = self.chat.connected(Id(id), peer);
-        self.apply(out);
     }
 
     // ANCHOR: read_from
@@ -283,16 +272,10 @@ impl Server {
     }
     // ANCHOR_END: apply
 
-    /// Starts an orderly close of client `id` (see [`Conn::start_leaving`]).
+    /// Starts an orderly close of client `id`: its last lines, then a FIN.
     fn leave(&mut self, id: usize) {
         let deadline = Instant::now() + self.config.linger;
-        if self
-            .clients
-            .get_mut(id)
-            .is_some_and(|c| c.start_leaving(deadline))
-        {
-            self.clients.mark_dirty(id); // flush now, so the FIN goes out
-        }
+        self.clients.start_leaving(id, deadline);
     }
 
     /// Closes client `id` at once and tells the chat.
@@ -303,27 +286,19 @@ impl Server {
         self.apply(out);
     }
 
-    /// Deregisters and closes the socket of client `id`.
+    /// Closes the socket of client `id`; one dropped for not reading is
+    /// reset, and counted.
     fn drop_conn(&mut self, id: usize, why: Gone) {
-        let Some(mut c) = self.clients.remove(id) else {
-            return;
-        };
-        let _ = self.poll.registry().deregister(&mut c.stream);
-        if matches!(why, Gone::NotReading(_)) {
-            // Its queue is full and so are the kernel's buffers: SO_LINGER 0
-            // makes the close a reset, which frees that memory at once.
-            let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+        let slow = matches!(why, Gone::NotReading(_));
+        if self.clients.close(id, self.poll.registry(), slow) && slow {
             self.summary.slow_dropped += 1;
         }
     }
 
     /// Writes what client `id` is owed, as far as its socket takes it (see
-    /// [`Conn::flush`]).
+    /// [`Clients::flush`]).
     fn flush(&mut self, id: usize) {
-        let Some(c) = self.clients.get_mut(id) else {
-            return;
-        };
-        if let Err(e) = c.flush(Token(id), self.poll.registry()) {
+        if let Err(e) = self.clients.flush(id, self.poll.registry()) {
             self.close_now(id, Gone::Broken(e));
         }
     }
@@ -361,15 +336,7 @@ impl Server {
     /// Times out idle clients and closes leaving ones that overstayed.
     fn sweep(&mut self, now: Instant) {
         let idle = self.config.idle_timeout;
-        let (mut idlers, mut overstayed) = (Vec::new(), Vec::new());
-        for (id, c) in self.clients.iter_mut() {
-            match c.leaving {
-                Some(l) if now >= l.deadline => overstayed.push(id),
-                Some(_) => {}
-                None if now.duration_since(c.last_heard) >= idle => idlers.push(id),
-                None => {}
-            }
-        }
+        let (overstayed, idlers) = self.clients.due(now, idle);
         for id in overstayed {
             self.close_now(id, Gone::LingerExpired);
         }

@@ -8,7 +8,7 @@
 //! The room sits behind a `std::sync::Mutex` that is never held across an
 //! `.await`, so the lock is always free when a task asks for it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt::Display;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +23,11 @@ use tokio::sync::{Notify, mpsc};
 /// limit is [`Config::max_output`] in bytes; this bound makes sure the
 /// channel itself can never grow without end (a flood of tiny batches).
 const CHANNEL_LINES: usize = 16 * 1024;
+
+/// The most a client's staging buffer keeps between steps: enough for a
+/// busy step's lines without allocating again, not a whole 1 MiB burst for
+/// every one of 10,000 clients.
+const STAGE_KEEP: usize = 64 * 1024;
 
 /// A client's output passed its cap.
 #[derive(Debug)]
@@ -70,12 +75,42 @@ struct Outbox {
     staged: Vec<u8>,
 }
 
+impl Outbox {
+    /// Bytes the client has not taken yet: sent to its task and not yet
+    /// written, plus staged.
+    fn owed(&self) -> usize {
+        self.flow.pending.load(Ordering::Relaxed) + self.staged.len()
+    }
+
+    /// Sends what is staged as one message; the bytes stay counted in
+    /// `pending` until the task has written them.
+    fn send_staged(&mut self) -> bool {
+        if self.staged.is_empty() {
+            return true;
+        }
+        // A copy of exactly the batch's size; `staged` keeps its memory
+        // for the next step (growing a fresh buffer line by line is what
+        // would cost).
+        let batch = self.staged.clone();
+        self.staged.clear();
+        if self.staged.capacity() > STAGE_KEEP {
+            self.staged = Vec::new();
+        }
+        self.flow.pending.fetch_add(batch.len(), Ordering::Relaxed);
+        self.tx.try_send(ToClient::Lines(batch)).is_ok()
+    }
+}
+
 // ANCHOR: room
 /// The chat core, the outboxes and the counters, behind one lock.
 pub struct Room {
     chat: Chat,
-    outboxes: HashMap<Id, Outbox>,
-    next_id: usize,
+    /// The outboxes, indexed by client [`Id`]: `None` once the client left.
+    outboxes: Vec<Option<Outbox>>,
+    /// Ids whose task has ended, free for the next connection.
+    free: Vec<usize>,
+    /// Outboxes in use (connections still open).
+    open: usize,
     config: Config,
     summary: Summary,
     /// The console said `QUIT`.
@@ -102,8 +137,9 @@ impl Room {
     pub fn new(config: Config) -> Shared {
         Arc::new(Mutex::new(Room {
             chat: Chat::new(),
-            outboxes: HashMap::new(),
-            next_id: 0,
+            outboxes: Vec::new(),
+            free: Vec::new(),
+            open: 0,
             config,
             summary: Summary::default(),
             stopped: false,
@@ -114,8 +150,6 @@ impl Room {
 
     /// A new connection from `peer`: its seat, and the chat's greeting.
     pub fn connected(&mut self, peer: SocketAddr) -> Seat {
-        let id = Id(self.next_id);
-        self.next_id += 1;
         let (tx, inbox) = mpsc::channel(CHANNEL_LINES);
         let flow = Arc::new(Flow::default());
         let outbox = Outbox {
@@ -124,9 +158,19 @@ impl Room {
             closing: false,
             staged: Vec::new(),
         };
-        self.outboxes.insert(id, outbox);
+        let id = match self.free.pop() {
+            Some(slot) => {
+                self.outboxes[slot] = Some(outbox);
+                Id(slot)
+            }
+            None => {
+                self.outboxes.push(Some(outbox));
+                Id(self.outboxes.len() - 1)
+            }
+        };
+        self.open += 1;
         self.summary.clients += 1;
-        self.summary.peak = self.summary.peak.max(self.outboxes.len());
+        self.summary.peak = self.summary.peak.max(self.open);
         let out = self.chat.connected(id, peer);
         self.apply(out);
         self.flush();
@@ -163,13 +207,28 @@ impl Room {
 
     /// Client `id`'s task is done with its socket.
     pub fn left(&mut self, id: Id, why: impl Display) {
-        self.outboxes.remove(&id);
+        self.take_outbox(id);
         if self.closing_all {
             return; // the server is stopping: no `<name> left` lines
         }
         let out = self.chat.left(id, why);
         self.apply(out);
         self.flush();
+    }
+
+    /// Client `id`'s task has ended: its id may be given to a new
+    /// connection. Not sooner: a kicked task may still be running, and its
+    /// lines must never be taken for a newcomer's.
+    pub fn release(&mut self, id: Id) {
+        self.take_outbox(id);
+        self.free.push(id.0);
+    }
+
+    /// Removes client `id`'s outbox, if it still has one.
+    fn take_outbox(&mut self, id: Id) -> Option<Outbox> {
+        let ob = self.outboxes.get_mut(id.0)?.take()?;
+        self.open -= 1;
+        Some(ob)
     }
 
     /// True once the console said `QUIT`.
@@ -179,7 +238,7 @@ impl Room {
 
     /// Connections still open.
     pub fn open(&self) -> usize {
-        self.outboxes.len()
+        self.open
     }
 
     /// The counters so far.
@@ -193,7 +252,9 @@ impl Room {
     /// Shutdown: every connection gets [`GOODBYE`] and is closed after it.
     pub fn goodbye_all(&mut self) {
         self.closing_all = true;
-        let ids: Vec<Id> = self.outboxes.keys().copied().collect();
+        let ids: Vec<Id> = (self.outboxes.iter().enumerate())
+            .filter_map(|(slot, ob)| ob.as_ref().map(|_| Id(slot)))
+            .collect();
         for id in ids {
             let cap = self.config.max_output;
             if deliver(&mut self.outboxes, &mut self.dirty, cap, id, GOODBYE.into()).is_err() {
@@ -242,14 +303,12 @@ impl Room {
 
     /// Asks client `id`'s task to close after what is queued.
     fn close(&mut self, id: Id) {
-        let Some(ob) = self.outboxes.get_mut(&id) else {
+        let Some(ob) = outbox(&mut self.outboxes, id) else {
             return;
         };
         if !ob.closing {
             ob.closing = true;
-            let staged = std::mem::take(&mut ob.staged);
-            let sent = (staged.is_empty() || ob.tx.try_send(ToClient::Lines(staged)).is_ok())
-                && ob.tx.try_send(ToClient::Close).is_ok();
+            let sent = ob.send_staged() && ob.tx.try_send(ToClient::Close).is_ok();
             if !sent {
                 ob.flow.kicked.notify_one(); // its channel is full: slow
             }
@@ -261,14 +320,10 @@ impl Room {
     /// A full channel means a client that does not read: it is dropped.
     pub fn flush(&mut self) {
         while let Some(id) = self.dirty.pop() {
-            let Some(ob) = self.outboxes.get_mut(&id) else {
+            let Some(ob) = outbox(&mut self.outboxes, id) else {
                 continue;
             };
-            if ob.staged.is_empty() {
-                continue;
-            }
-            let batch = std::mem::take(&mut ob.staged);
-            if ob.tx.try_send(ToClient::Lines(batch)).is_err() {
+            if !ob.send_staged() {
                 let out = self.drop_slow(id);
                 self.apply(out); // may stage more, and mark more dirty
             }
@@ -279,7 +334,7 @@ impl Room {
     /// Drops client `id` for not reading: its task is kicked (it closes the
     /// socket with a reset) and the chat hears it left.
     fn drop_slow(&mut self, id: Id) -> Vec<Out> {
-        let Some(ob) = self.outboxes.remove(&id) else {
+        let Some(ob) = self.take_outbox(id) else {
             return Vec::new();
         };
         ob.flow.kicked.notify_one();
@@ -296,22 +351,20 @@ impl Room {
 /// Stages `line` for client `id` without waiting. `Err` means the client
 /// is over its output cap: it does not read, drop it.
 fn deliver(
-    outboxes: &mut HashMap<Id, Outbox>,
+    outboxes: &mut [Option<Outbox>],
     dirty: &mut Vec<Id>,
     cap: usize,
     id: Id,
     line: Line,
 ) -> Result<(), Overflow> {
-    let Some(ob) = outboxes.get_mut(&id) else {
+    let Some(ob) = outbox(outboxes, id) else {
         return Ok(()); // already gone
     };
     if ob.closing {
         return Ok(()); // it is leaving; it gets nothing more
     }
-    let bytes = line.len() + 1;
-    // Counted when staged, uncounted when written: the bytes the client
-    // has not taken yet, wherever they wait.
-    if ob.flow.pending.fetch_add(bytes, Ordering::Relaxed) + bytes > cap {
+    // Everything the client has not taken yet counts, wherever it waits.
+    if ob.owed() + line.len() + 1 > cap {
         return Err(Overflow);
     }
     if ob.staged.is_empty() {
@@ -322,3 +375,88 @@ fn deliver(
     Ok(())
 }
 // ANCHOR_END: deliver
+
+/// Client `id`'s outbox, if it is still connected.
+fn outbox(outboxes: &mut [Option<Outbox>], id: Id) -> Option<&mut Outbox> {
+    outboxes.get_mut(id.0)?.as_mut()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEER: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+        std::net::Ipv4Addr::LOCALHOST,
+        5000,
+    ));
+
+    fn quiet_room(max_output: usize) -> Shared {
+        let quiet = true;
+        Room::new(Config {
+            max_output,
+            quiet,
+            ..Config::default()
+        })
+    }
+
+    /// Everything waiting in `seat`'s channel, as bytes.
+    fn received(seat: &mut Seat) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        while let Ok(ToClient::Lines(lines)) = seat.inbox.try_recv() {
+            bytes.extend(lines);
+        }
+        bytes
+    }
+
+    #[test]
+    fn an_id_is_reused_only_after_its_task_ended() {
+        let room = quiet_room(1 << 20);
+        let mut room = lock(&room);
+        let a = room.connected(PEER).id;
+        room.left(a, "closed the connection");
+        // a's task may still be running (a kicked task is): a newcomer
+        // must not get its id.
+        let b = room.connected(PEER).id;
+        assert_ne!(a, b);
+        room.release(a);
+        assert_eq!(room.connected(PEER).id, a);
+        assert_eq!(room.open(), 2);
+    }
+
+    #[test]
+    fn a_client_that_does_not_take_its_lines_is_dropped_at_the_cap() {
+        let cap = 1000;
+        let room = quiet_room(cap);
+        let mut room = lock(&room);
+        let mut seat = room.connected(PEER);
+        room.line(seat.id, b"NAME:ann");
+        room.flush();
+        let greeting = received(&mut seat).len();
+        // The task writes nothing: every byte stays owed.
+        seat.flow.pending.store(greeting, Ordering::Relaxed);
+        for _ in 0..100 {
+            room.console(&[b'x'; 40]);
+        }
+        let owed = greeting + received(&mut seat).len();
+        assert!(owed <= cap, "{owed} bytes owed, over the {cap}-byte cap");
+        assert!(owed > cap - 100, "dropped early: {owed} bytes owed");
+        assert_eq!(room.summary().slow_dropped, 1);
+        assert_eq!(room.open(), 0);
+    }
+
+    #[test]
+    fn a_big_step_does_not_keep_its_buffer() {
+        let room = quiet_room(4 << 20);
+        let mut room = lock(&room);
+        let seat = room.connected(PEER);
+        room.line(seat.id, b"NAME:ann");
+        room.flush();
+        for _ in 0..100 {
+            room.apply(vec![Out::To(seat.id, "y".repeat(4000).into())]);
+        }
+        room.flush();
+        let ob = outbox(&mut room.outboxes, seat.id).expect("still connected");
+        assert!(ob.staged.is_empty());
+        assert!(ob.staged.capacity() <= STAGE_KEEP, "{}", ob.staged.capacity());
+    }
+}

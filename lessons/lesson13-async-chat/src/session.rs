@@ -45,18 +45,18 @@ pub async fn client_task(mut stream: TcpStream, peer: SocketAddr, room: Shared, 
     let _ = stream.set_nodelay(true);
     let mut seat = room::lock(&room).connected(peer);
     let end = converse(&mut stream, &mut seat, &room, &config).await;
-    let why = match &end {
-        End::Broken(e) => format!("connection lost: {e}"),
-        End::Closed => return, // the room has been told
+    let mut room = room::lock(&room);
+    match end {
+        End::Broken(e) => room.left(seat.id, format!("connection lost: {e}")),
+        End::Closed => {} // the room has been told
         End::Kicked => {
             // Its queue is full and so are the kernel's buffers: a reset
             // (SO_LINGER 0) frees that memory at once instead of the kernel
-            // trying to deliver it.
+            // trying to deliver it. The room already told the chat.
             let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-            return; // the room already told the chat
         }
-    };
-    room::lock(&room).left(seat.id, why);
+    }
+    room.release(seat.id); // the task is done: its id may be reused
 }
 // ANCHOR_END: client_task
 
