@@ -2,8 +2,8 @@
 //!
 //! Every client task calls in here with what happened on its socket; the
 //! [`Chat`] answers with [`Out`]s, and `Room::apply` stages the lines per
-//! client; [`Room::flush`] sends each client's batch onto its bounded
-//! channel at the end of the step. Nothing here waits: a full
+//! client; the [`flusher`] task sends each client's batch onto its bounded
+//! channel once per round of the scheduler. Nothing here waits: a full
 //! outbox is a client that does not read, and it is dropped on the spot.
 //! The room sits behind a `std::sync::Mutex` that is never held across an
 //! `.await`, so the lock is always free when a task asks for it.
@@ -119,6 +119,8 @@ pub struct Room {
     closing_all: bool,
     /// Clients with staged lines.
     dirty: Vec<Id>,
+    /// Wakes the flusher task when lines are staged.
+    flush_soon: Arc<Notify>,
 }
 
 /// The room as every task holds it.
@@ -145,6 +147,7 @@ impl Room {
             stopped: false,
             closing_all: false,
             dirty: Vec::new(),
+            flush_soon: Arc::new(Notify::new()),
         }))
     }
 
@@ -173,12 +176,11 @@ impl Room {
         self.summary.peak = self.summary.peak.max(self.open);
         let out = self.chat.connected(id, peer);
         self.apply(out);
-        self.flush();
         Seat { id, inbox, flow }
     }
 
-    /// Client `id` sent `line`. What it causes is staged: call
-    /// [`Room::flush`] after the last line of a read.
+    /// Client `id` sent `line`. What it causes is staged, for the
+    /// [`flusher`] to send.
     pub fn line(&mut self, id: Id, line: &[u8]) {
         let out = self.chat.line(id, line);
         self.apply(out);
@@ -188,32 +190,32 @@ impl Room {
     pub fn too_long(&mut self, id: Id) {
         let out = self.chat.too_long(id);
         self.apply(out);
-        self.flush();
     }
 
     /// Client `id` was silent for the idle timeout.
     pub fn timed_out(&mut self, id: Id) {
         let out = self.chat.timed_out(id, self.config.idle_timeout);
         self.apply(out);
-        self.flush();
     }
 
     /// A console line.
     pub fn console(&mut self, line: &[u8]) {
         let out = self.chat.console(line);
         self.apply(out);
-        self.flush();
     }
 
-    /// Client `id`'s task is done with its socket.
+    /// Client `id` left, or its task is done with its socket.
     pub fn left(&mut self, id: Id, why: impl Display) {
-        self.take_outbox(id);
+        // What was staged for it is still owed: a client that half-closed
+        // right after its last line still reads its answers.
+        if let Some(mut ob) = self.take_outbox(id) {
+            ob.send_staged();
+        }
         if self.closing_all {
             return; // the server is stopping: no `<name> left` lines
         }
         let out = self.chat.left(id, why);
         self.apply(out);
-        self.flush();
     }
 
     /// Client `id`'s task has ended: its id may be given to a new
@@ -229,6 +231,11 @@ impl Room {
         let ob = self.outboxes.get_mut(id.0)?.take()?;
         self.open -= 1;
         Some(ob)
+    }
+
+    /// What wakes the flusher (see [`flusher`]).
+    pub fn flush_soon(&self) -> Arc<Notify> {
+        Arc::clone(&self.flush_soon)
     }
 
     /// True once the console said `QUIT`.
@@ -298,6 +305,9 @@ impl Room {
                 Out::Stop => self.stopped = true,
             }
         }
+        if !self.dirty.is_empty() {
+            self.flush_soon.notify_one();
+        }
     }
     // ANCHOR_END: apply
 
@@ -316,8 +326,9 @@ impl Room {
     }
 
     // ANCHOR: flush
-    /// Ends a step: every client with staged lines gets them as one message.
-    /// A full channel means a client that does not read: it is dropped.
+    /// Ends a round: every client with staged lines gets them as one
+    /// message. A full channel means a client that does not read: it is
+    /// dropped.
     pub fn flush(&mut self) {
         while let Some(id) = self.dirty.pop() {
             let Some(ob) = outbox(&mut self.outboxes, id) else {
@@ -381,6 +392,20 @@ fn outbox(outboxes: &mut [Option<Outbox>], id: Id) -> Option<&mut Outbox> {
     outboxes.get_mut(id.0)?.as_mut()
 }
 
+// ANCHOR: flusher
+/// Hands out what the room staged: lesson 08's flush at the end of a turn
+/// of its loop. Woken when lines are staged, this task runs after the tasks
+/// that were ready before it: their lines join the same batches, and each
+/// client gets one channel message per round, not one per sender.
+pub async fn flusher(room: Shared) {
+    let wake = lock(&room).flush_soon();
+    loop {
+        wake.notified().await;
+        lock(&room).flush();
+    }
+}
+// ANCHOR_END: flusher
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +461,7 @@ mod tests {
         seat.flow.pending.store(greeting, Ordering::Relaxed);
         for _ in 0..100 {
             room.console(&[b'x'; 40]);
+            room.flush(); // the flusher's round
         }
         let owed = greeting + received(&mut seat).len();
         assert!(owed <= cap, "{owed} bytes owed, over the {cap}-byte cap");
@@ -457,6 +483,10 @@ mod tests {
         room.flush();
         let ob = outbox(&mut room.outboxes, seat.id).expect("still connected");
         assert!(ob.staged.is_empty());
-        assert!(ob.staged.capacity() <= STAGE_KEEP, "{}", ob.staged.capacity());
+        assert!(
+            ob.staged.capacity() <= STAGE_KEEP,
+            "{}",
+            ob.staged.capacity()
+        );
     }
 }

@@ -78,6 +78,7 @@ pub async fn serve_until(
         .context("set listener non-blocking")?;
     let listener = TcpListener::from_std(listener).context("register listener")?;
     let room = Room::new(config.clone());
+    tokio::spawn(room::flusher(Arc::clone(&room)));
     let mut console = console.map(console::spawn).transpose()?;
     let mut backoff = Backoff::default();
     tokio::pin!(stop);

@@ -110,8 +110,8 @@ async fn converse(stream: &mut TcpStream, seat: &mut Seat, room: &Shared, config
 /// Feeds every complete line to the room; a line over the limit ends the
 /// input (the chat sends the error and asks for the close).
 fn handle_lines(input: &mut Option<LineBuffer>, seat: &Seat, room: &Shared) {
-    // One lock for the whole read: its lines are staged, then sent to each
-    // recipient as one message by `flush`.
+    // One lock for the whole read: what its lines cause is staged, and the
+    // flusher task sends each recipient its share as one message.
     let mut room = room::lock(room);
     while let Some(buf) = input.as_mut() {
         match buf.next_line() {
@@ -123,7 +123,6 @@ fn handle_lines(input: &mut Option<LineBuffer>, seat: &Seat, room: &Shared) {
             }
         }
     }
-    room.flush();
 }
 
 // ANCHOR: write_queued
