@@ -75,6 +75,10 @@ fn directives(text: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// The longest listing the book shows (SPEC: one idea per listing, at most
+/// 60 lines).
+const MAX_LISTING: usize = 60;
+
 fn check_one(dir: &Path, spec: &str) -> Result<(), String> {
     let mut parts = spec.splitn(2, ':');
     let file = parts.next().unwrap_or_default();
@@ -126,6 +130,14 @@ fn check_one(dir: &Path, spec: &str) -> Result<(), String> {
         return Err(format!(
             "anchor {selector} in {} is empty or ends before it starts",
             path.display()
+        ));
+    }
+    if body.len() > MAX_LISTING {
+        return Err(format!(
+            "anchor {selector} in {} is {} lines: a listing shows one idea, \
+             in at most {MAX_LISTING} lines (split it, or move a helper out)",
+            path.display(),
+            body.len()
         ));
     }
     Ok(())
@@ -193,6 +205,12 @@ mod tests {
         )
         .unwrap();
         assert!(check_one(&dir, "b.rs:one").is_err());
+        // At most MAX_LISTING lines between the markers.
+        let listing = |n: usize| format!("// ANCHOR: l\n{}// ANCHOR_END: l\n", "x\n".repeat(n));
+        fs::write(dir.join("c.rs"), listing(MAX_LISTING)).unwrap();
+        assert!(check_one(&dir, "c.rs:l").is_ok());
+        fs::write(dir.join("c.rs"), listing(MAX_LISTING + 1)).unwrap();
+        assert!(check_one(&dir, "c.rs:l").unwrap_err().contains("61 lines"));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

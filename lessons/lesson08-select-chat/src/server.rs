@@ -142,9 +142,7 @@ impl Server {
             for id in std::mem::take(&mut self.backlog) {
                 self.read_from(id);
             }
-            if let Some(console) = console {
-                self.console(console);
-            }
+            self.console(console);
             let now = Instant::now();
             if now >= next_sweep {
                 self.sweep(now);
@@ -156,9 +154,8 @@ impl Server {
             self.flush_dirty();
         }
         // Shutdown: everyone is told, and the line gets a moment to go out.
-        let goodbye = chat::GOODBYE.as_bytes();
-        self.clients
-            .say_goodbye(&mut self.poll, goodbye, FINAL_FLUSH);
+        let bye = chat::GOODBYE.as_bytes();
+        self.clients.say_goodbye(&mut self.poll, bye, FINAL_FLUSH);
         Ok(())
     }
     // ANCHOR_END: event_loop
@@ -317,8 +314,11 @@ impl Server {
         }
     }
 
-    /// Hands console lines to the chat.
-    fn console(&mut self, console: &Receiver<ConsoleEvent>) {
+    /// Hands console lines to the chat (if there is a console).
+    fn console(&mut self, console: Option<&Receiver<ConsoleEvent>>) {
+        let Some(console) = console else {
+            return;
+        };
         while let Ok(event) = console.try_recv() {
             match event {
                 ConsoleEvent::Line(line) => {

@@ -124,8 +124,7 @@ fn describe(kind: FileType) -> &'static str {
 pub struct SocketFile {
     /// Where the socket lives.
     path: PathBuf,
-    /// Device and inode of the file `bind()` created: its identity (a name
-    /// can be re-used for a new file).
+    /// Device and inode of the file `bind()` created (names get re-used).
     id: (u64, u64),
 }
 
