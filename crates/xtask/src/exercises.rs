@@ -209,14 +209,16 @@ pub fn check_all(root: &Path, only: &[&str]) -> Result<(), String> {
             rt - rp,
             ex.meta.title
         );
-        for (path, mistake) in ex.wrong_answers() {
+        for wrong in ex.wrong_answers()? {
             let sandbox = match &mut sandbox {
                 Some(s) => s,
                 None => sandbox.insert(Sandbox::create(root, "sandbox")?),
             };
-            let code = fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            let verdict = sandbox.check(ex, &code, parallel, &quiet)?;
-            let shown = format!("{}/wrong/{}", ex.id, file_name(&path));
+            let verdict = sandbox.check(ex, &wrong.code, parallel, &quiet)?;
+            let (shown, mistake) = (
+                format!("{}/wrong/{}", ex.id, file_name(&wrong.path)),
+                wrong.mistake(),
+            );
             match &verdict {
                 Verdict::CompileError(e) => {
                     problems.push(format!("{shown}: a wrong answer must compile:\n{e}"));

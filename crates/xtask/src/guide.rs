@@ -85,11 +85,11 @@ pub fn text(root: &Path) -> Result<String, String> {
             "- **When a test stalls** the learner is told: {}\n",
             ex.meta.stall_hint
         ));
-        let wrong = ex.wrong_answers();
+        let wrong = ex.wrong_answers()?;
         if !wrong.is_empty() {
             out.push_str("- **Common mistakes** (each a checked-in wrong answer that `make check-exercises` proves is rejected):\n");
-            for (path, mistake) in wrong {
-                out.push_str(&format!("  - {} (`{}`)\n", mistake, rel(root, &path)));
+            for w in wrong {
+                out.push_str(&format!("  - {} (`{}`)\n", w.mistake(), rel(root, &w.path)));
             }
         }
     }

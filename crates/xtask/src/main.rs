@@ -27,6 +27,7 @@ mod guide;
 mod includes;
 mod kit;
 mod model;
+mod patch;
 mod po;
 mod runner;
 mod rustlings;

@@ -4,7 +4,7 @@
 //! The format is described in `EXERCISE-FORMAT` terms in the teacher's guide:
 //! `lessons/lessonNN-slug/exercises/K-slug/` holds `starter.rs`,
 //! `solution.rs`, `tests.rs`, `hint.md`, `exercise.toml` and optionally
-//! `wrong/*.rs`; `lessons/lessonNN-slug/tests/exK.rs` (written by
+//! `wrong/*.rs` or `wrong/*.patch`; `lessons/lessonNN-slug/tests/exK.rs` (written by
 //! `cargo run -p xtask -- register`) makes it a test target of its own.
 
 use std::collections::BTreeMap;
@@ -72,33 +72,51 @@ impl Exercise {
         file_name(&self.dir)
     }
 
-    /// The checked-in wrong answers, sorted, with the mistake each makes
-    /// (its first `//!` line).
-    pub fn wrong_answers(&self) -> Vec<(PathBuf, String)> {
-        let mut found: Vec<(PathBuf, String)> = fs::read_dir(self.dir.join("wrong"))
+    /// The checked-in wrong answers, sorted. A `wrong/NAME.rs` is the
+    /// wrong code itself; a `wrong/NAME.patch` (`diff -u solution.rs
+    /// NAME.rs`) is a mistake of a few lines in a long program, applied to
+    /// `solution.rs` here.
+    pub fn wrong_answers(&self) -> Result<Vec<WrongAnswer>, String> {
+        let mut paths: Vec<PathBuf> = fs::read_dir(self.dir.join("wrong"))
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .map(|p| {
-                let text = fs::read_to_string(&p).unwrap_or_default();
-                let mistake = text
-                    .lines()
-                    .next()
-                    .and_then(|l| l.strip_prefix("//!"))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                (p, mistake)
-            })
+            .filter(|p| p.extension().is_some_and(|x| x == "rs" || x == "patch"))
             .collect();
-        found.sort();
-        found
+        paths.sort();
+        let read = |p: &Path| fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let mut found = Vec::new();
+        for path in paths {
+            let mut code = read(&path)?;
+            if path.extension().is_some_and(|x| x == "patch") {
+                let solution = read(&self.dir.join("solution.rs"))?;
+                code = crate::patch::apply(&solution, &code).map_err(|e| {
+                    format!("{}: does not apply to solution.rs: {e}", path.display())
+                })?;
+            }
+            found.push(WrongAnswer { path, code });
+        }
+        Ok(found)
     }
 
     /// The time limit of one test.
     pub fn limit(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.meta.time_limit_secs.max(1))
+    }
+}
+
+/// A checked-in wrong answer: the file it is kept in, and its code.
+#[derive(Debug, Clone)]
+pub struct WrongAnswer {
+    pub path: PathBuf,
+    pub code: String,
+}
+
+impl WrongAnswer {
+    /// The mistake it makes: its code's first line, a `//!` comment.
+    pub fn mistake(&self) -> &str {
+        let first = self.code.lines().next().unwrap_or("");
+        first.strip_prefix("//!").unwrap_or("").trim()
     }
 }
 
