@@ -17,6 +17,7 @@ use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::outbuf::{OutBuf, Overflow};
 use crate::protocol::MAX_LINE;
+use crate::slots::Slots;
 
 /// One open connection.
 #[derive(Debug)]
@@ -108,11 +109,9 @@ impl Conn {
 /// token and its chat [`Id`](crate::chat::Id); freed slots are reused.
 #[derive(Debug, Default)]
 pub struct Clients {
-    slots: Vec<Option<Conn>>,
-    free: Vec<usize>,
+    slots: Slots<Conn>,
     /// Slots with output queued since the last flush.
     dirty: Vec<usize>,
-    open: usize,
 }
 
 impl Clients {
@@ -128,39 +127,15 @@ impl Clients {
         // Chat lines are small and must go out at once, not wait to be
         // merged with the next one (Nagle's algorithm).
         let _ = stream.set_nodelay(true);
-        let id = self.free.last().copied().unwrap_or(self.slots.len());
-        registry.register(&mut stream, Token(id), Interest::READABLE)?;
-        Ok(self.insert(Conn::new(stream, max_output)))
-    }
-
-    /// Puts a connection in the first free slot; returns the slot.
-    fn insert(&mut self, conn: Conn) -> usize {
-        self.open += 1;
-        match self.free.pop() {
-            Some(id) => {
-                self.slots[id] = Some(conn);
-                id
-            }
-            None => {
-                self.slots.push(Some(conn));
-                self.slots.len() - 1
-            }
-        }
-    }
-
-    /// Takes a connection out of the table (the caller closes it).
-    pub fn remove(&mut self, id: usize) -> Option<Conn> {
-        let conn = self.slots.get_mut(id)?.take()?;
-        self.free.push(id);
-        self.open -= 1;
-        Some(conn)
+        registry.register(&mut stream, Token(self.slots.next()), Interest::READABLE)?;
+        Ok(self.slots.insert(Conn::new(stream, max_output)))
     }
 
     /// Deregisters and closes connection `id`; false if it was gone. With
     /// `reset`, the close is a reset (SO_LINGER 0): for a client whose queue
     /// is full and so are the kernel's buffers, it frees that memory at once.
     pub fn close(&mut self, id: usize, registry: &Registry, reset: bool) -> bool {
-        let Some(mut c) = self.remove(id) else {
+        let Some(mut c) = self.slots.remove(id) else {
             return false;
         };
         let _ = registry.deregister(&mut c.stream);
@@ -195,25 +170,24 @@ impl Clients {
     }
 
     pub fn get_mut(&mut self, id: usize) -> Option<&mut Conn> {
-        self.slots.get_mut(id)?.as_mut()
+        self.slots.get_mut(id)
     }
 
     /// Connections open now.
     pub fn open(&self) -> usize {
-        self.open
+        self.slots.filled()
     }
 
     /// Every open connection with its slot.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut Conn)> {
-        let slots = self.slots.iter_mut().enumerate();
-        slots.filter_map(|(id, slot)| Some((id, slot.as_mut()?)))
+        self.slots.iter_mut()
     }
 
     /// Appends `line` to connection `id`'s output and marks it for the next
     /// flush. A connection that is gone takes nothing; one over its cap is
     /// the caller's to drop.
     pub fn queue(&mut self, id: usize, line: &[u8]) -> Result<(), Overflow> {
-        let Some(conn) = self.slots.get_mut(id).and_then(Option::as_mut) else {
+        let Some(conn) = self.slots.get_mut(id) else {
             return Ok(());
         };
         conn.output.push_line(line)?;
@@ -232,7 +206,7 @@ impl Clients {
 
     /// Puts connection `id` on the list of those to flush.
     pub fn mark_dirty(&mut self, id: usize) {
-        if let Some(conn) = self.slots.get_mut(id).and_then(Option::as_mut)
+        if let Some(conn) = self.slots.get_mut(id)
             && !conn.dirty
         {
             conn.dirty = true;

@@ -18,6 +18,8 @@
 //! - [`server`]: the readiness loop: accept, read, feed the chat, queue,
 //!   flush; with its connection table (`clients.rs`) and the pause after
 //!   running out of descriptors (`accept_pause.rs`).
+//! - [`slots`]: numbered slots whose numbers are reused, where the server
+//!   (and lesson 13's room) keep their clients.
 //! - [`console`]: the server's stdin on a thread of its own.
 //! - [`limits`]: raising the descriptor limit; keeping descriptors 0–2 open.
 //! - [`client`]: the terminal client (stdin and the socket at once).
@@ -56,6 +58,7 @@ pub mod limits;
 pub mod outbuf;
 pub mod protocol;
 pub mod server;
+pub mod slots;
 
 pub use server::{Config, Summary, serve};
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use common::outln;
 use lesson08_select_chat::chat::{Chat, GOODBYE, Id, Line, Out};
+use lesson08_select_chat::slots::Slots;
 use lesson08_select_chat::{Config, Summary};
 use tokio::sync::{Notify, mpsc};
 
@@ -105,12 +106,9 @@ impl Outbox {
 /// The chat core, the outboxes and the counters, behind one lock.
 pub struct Room {
     chat: Chat,
-    /// The outboxes, indexed by client [`Id`]: `None` once the client left.
-    outboxes: Vec<Option<Outbox>>,
-    /// Ids whose task has ended, free for the next connection.
-    free: Vec<usize>,
-    /// Outboxes in use (connections still open).
-    open: usize,
+    /// The outboxes, numbered by client [`Id`]. An id is taken out when
+    /// the client leaves and released when its task ends.
+    outboxes: Slots<Outbox>,
     config: Config,
     summary: Summary,
     /// The console said `QUIT`.
@@ -139,9 +137,7 @@ impl Room {
     pub fn new(config: Config) -> Shared {
         Arc::new(Mutex::new(Room {
             chat: Chat::new(),
-            outboxes: Vec::new(),
-            free: Vec::new(),
-            open: 0,
+            outboxes: Slots::default(),
             config,
             summary: Summary::default(),
             stopped: false,
@@ -161,19 +157,9 @@ impl Room {
             closing: false,
             staged: Vec::new(),
         };
-        let id = match self.free.pop() {
-            Some(slot) => {
-                self.outboxes[slot] = Some(outbox);
-                Id(slot)
-            }
-            None => {
-                self.outboxes.push(Some(outbox));
-                Id(self.outboxes.len() - 1)
-            }
-        };
-        self.open += 1;
+        let id = Id(self.outboxes.insert(outbox));
         self.summary.clients += 1;
-        self.summary.peak = self.summary.peak.max(self.open);
+        self.summary.peak = self.summary.peak.max(self.outboxes.filled());
         let out = self.chat.connected(id, peer);
         self.apply(out);
         Seat { id, inbox, flow }
@@ -208,7 +194,7 @@ impl Room {
     pub fn left(&mut self, id: Id, why: impl Display) {
         // What was staged for it is still owed: a client that half-closed
         // right after its last line still reads its answers.
-        if let Some(mut ob) = self.take_outbox(id) {
+        if let Some(mut ob) = self.outboxes.take(id.0) {
             ob.send_staged();
         }
         if self.closing_all {
@@ -222,15 +208,7 @@ impl Room {
     /// connection. Not sooner: a kicked task may still be running, and its
     /// lines must never be taken for a newcomer's.
     pub fn release(&mut self, id: Id) {
-        self.take_outbox(id);
-        self.free.push(id.0);
-    }
-
-    /// Removes client `id`'s outbox, if it still has one.
-    fn take_outbox(&mut self, id: Id) -> Option<Outbox> {
-        let ob = self.outboxes.get_mut(id.0)?.take()?;
-        self.open -= 1;
-        Some(ob)
+        self.outboxes.release(id.0);
     }
 
     /// What wakes the flusher (see [`flusher`]).
@@ -245,7 +223,7 @@ impl Room {
 
     /// Connections still open.
     pub fn open(&self) -> usize {
-        self.open
+        self.outboxes.filled()
     }
 
     /// The counters so far.
@@ -259,9 +237,7 @@ impl Room {
     /// Shutdown: every connection gets [`GOODBYE`] and is closed after it.
     pub fn goodbye_all(&mut self) {
         self.closing_all = true;
-        let ids: Vec<Id> = (self.outboxes.iter().enumerate())
-            .filter_map(|(slot, ob)| ob.as_ref().map(|_| Id(slot)))
-            .collect();
+        let ids: Vec<Id> = self.outboxes.iter_mut().map(|(id, _)| Id(id)).collect();
         for id in ids {
             let cap = self.config.max_output;
             if deliver(&mut self.outboxes, &mut self.dirty, cap, id, GOODBYE.into()).is_err() {
@@ -313,7 +289,7 @@ impl Room {
 
     /// Asks client `id`'s task to close after what is queued.
     fn close(&mut self, id: Id) {
-        let Some(ob) = outbox(&mut self.outboxes, id) else {
+        let Some(ob) = self.outboxes.get_mut(id.0) else {
             return;
         };
         if !ob.closing {
@@ -331,7 +307,7 @@ impl Room {
     /// dropped.
     pub fn flush(&mut self) {
         while let Some(id) = self.dirty.pop() {
-            let Some(ob) = outbox(&mut self.outboxes, id) else {
+            let Some(ob) = self.outboxes.get_mut(id.0) else {
                 continue;
             };
             if !ob.send_staged() {
@@ -345,7 +321,7 @@ impl Room {
     /// Drops client `id` for not reading: its task is kicked (it closes the
     /// socket with a reset) and the chat hears it left.
     fn drop_slow(&mut self, id: Id) -> Vec<Out> {
-        let Some(ob) = self.take_outbox(id) else {
+        let Some(ob) = self.outboxes.take(id.0) else {
             return Vec::new();
         };
         ob.flow.kicked.notify_one();
@@ -362,13 +338,13 @@ impl Room {
 /// Stages `line` for client `id` without waiting. `Err` means the client
 /// is over its output cap: it does not read, drop it.
 fn deliver(
-    outboxes: &mut [Option<Outbox>],
+    outboxes: &mut Slots<Outbox>,
     dirty: &mut Vec<Id>,
     cap: usize,
     id: Id,
     line: Line,
 ) -> Result<(), Overflow> {
-    let Some(ob) = outbox(outboxes, id) else {
+    let Some(ob) = outboxes.get_mut(id.0) else {
         return Ok(()); // already gone
     };
     if ob.closing {
@@ -386,11 +362,6 @@ fn deliver(
     Ok(())
 }
 // ANCHOR_END: deliver
-
-/// Client `id`'s outbox, if it is still connected.
-fn outbox(outboxes: &mut [Option<Outbox>], id: Id) -> Option<&mut Outbox> {
-    outboxes.get_mut(id.0)?.as_mut()
-}
 
 // ANCHOR: flusher
 /// Hands out what the room staged: lesson 08's flush at the end of a turn
@@ -481,7 +452,7 @@ mod tests {
             room.apply(vec![Out::To(seat.id, "y".repeat(4000).into())]);
         }
         room.flush();
-        let ob = outbox(&mut room.outboxes, seat.id).expect("still connected");
+        let ob = room.outboxes.get_mut(seat.id.0).expect("still connected");
         assert!(ob.staged.is_empty());
         assert!(
             ob.staged.capacity() <= STAGE_KEEP,
