@@ -86,11 +86,15 @@ impl Exercise {
         paths.sort();
         let read = |p: &Path| fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
         let mut found = Vec::new();
+        let mut solution = None;
         for path in paths {
             let mut code = read(&path)?;
             if path.extension().is_some_and(|x| x == "patch") {
-                let solution = read(&self.dir.join("solution.rs"))?;
-                code = crate::patch::apply(&solution, &code).map_err(|e| {
+                let solution = match &solution {
+                    Some(text) => text,
+                    None => solution.insert(read(&self.dir.join("solution.rs"))?),
+                };
+                code = crate::patch::apply(solution, &code).map_err(|e| {
                     format!("{}: does not apply to solution.rs: {e}", path.display())
                 })?;
             }

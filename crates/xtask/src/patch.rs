@@ -61,7 +61,7 @@ pub fn apply(base: &str, patch: &str) -> Result<String, String> {
         }
     }
     out.extend(&old[next..]);
-    Ok(out.iter().map(|l| format!("{l}\n")).collect())
+    Ok(out.iter().flat_map(|line| [*line, "\n"]).collect())
 }
 
 /// `@@ -12,5 +12,6 @@` → (12, 5, 6). A missing count means 1.
