@@ -22,6 +22,9 @@ pub struct Server {
     pub ready: String,
     lines: Receiver<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// The thread copying stderr into `stderr`: [`Server::wait`] lets it
+    /// finish, so that what the server wrote before it exited is all there.
+    stderr_reader: Option<thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -46,13 +49,14 @@ impl Server {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|e| format!("spawn {cmd:?}: {e}"))?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
-        drain(child.stderr.take().unwrap(), Arc::clone(&stderr));
+        let stderr_reader = Some(drain(child.stderr.take().unwrap(), Arc::clone(&stderr)));
         let lines = line_channel(child.stdout.take().unwrap());
         let mut server = Server {
             child,
             ready: String::new(),
             lines,
             stderr,
+            stderr_reader,
         };
         let first = server
             .next_line(PATIENCE)
@@ -143,6 +147,7 @@ impl Server {
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 let rest = collect_rest(&self.lines);
+                self.finish_stderr();
                 return (status, rest);
             }
             if Instant::now() >= deadline {
@@ -154,6 +159,21 @@ impl Server {
                 );
             }
             thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Lets the stderr reader reach the end of the pipe (the process has
+    /// exited), waiting at most two seconds: a child process of the server
+    /// could hold the pipe open longer.
+    fn finish_stderr(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while let Some(reader) = self.stderr_reader.take() {
+            if reader.is_finished() {
+                let _ = reader.join();
+            } else if Instant::now() < deadline {
+                self.stderr_reader = Some(reader);
+                thread::sleep(Duration::from_millis(5));
+            }
         }
     }
 
